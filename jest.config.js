@@ -1,0 +1,12 @@
+// Three kinds of test, each runnable alone: `pnpm jest --selectProjects unit|int|e2e`.
+// unit: pure, no I/O. int: real Postgres + real Kafka. e2e: the four services as processes.
+const swc = ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }];
+const shared = {
+  transform: { "^.+\\.ts$": swc },
+  moduleNameMapper: { "^@saga-shop/(contracts|messaging|service-kit)$": "<rootDir>/packages/$1/src" },
+  testEnvironment: "node",
+};
+const project = (displayName, pattern) => ({ ...shared, displayName, testMatch: [`<rootDir>/**/${pattern}`], testPathIgnorePatterns: ["/node_modules/", "/dist/"] });
+module.exports = {
+  projects: [project("unit", "*.unit.spec.ts"), project("int", "*.int.spec.ts"), project("e2e", "*.e2e.spec.ts")],
+};

@@ -1,0 +1,4 @@
+export * from "./events";
+export * from "./topics";
+export * from "./validate";
+export * from "./describe";

@@ -1,0 +1,54 @@
+import { FormatRegistry, type TSchema } from "@sinclair/typebox";
+import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
+import { EnvelopeSchema, eventPayloads, type EventType, type SagaEvent } from "./events";
+
+// TypeBox checks formats only when told how.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+if (!FormatRegistry.Has("uuid")) FormatRegistry.Set("uuid", (v) => UUID.test(v));
+if (!FormatRegistry.Has("date-time")) {
+  FormatRegistry.Set("date-time", (v) => /^\d{4}-\d\d-\d\dT/.test(v) && !Number.isNaN(Date.parse(v)));
+}
+
+const envelopeCheck = TypeCompiler.Compile(EnvelopeSchema);
+const payloadChecks = Object.fromEntries(
+  Object.entries(eventPayloads).map(([type, spec]) => [type, TypeCompiler.Compile(spec.payload as TSchema)]),
+) as Record<EventType, TypeCheck<TSchema>>;
+
+export const isEventType = (type: string): type is EventType => Object.hasOwn(eventPayloads, type);
+
+function describeErrors(check: TypeCheck<TSchema>, value: unknown, prefix: string): string {
+  return [...check.Errors(value)]
+    .slice(0, 3)
+    .map((e) => `${prefix}${e.path || "/"} ${e.message}`)
+    .join("; ");
+}
+
+/** Why a payload does not fit its event type's schema, or null when it does. */
+export function payloadProblem(type: EventType, payload: unknown): string | null {
+  const check = payloadChecks[type];
+  return check.Check(payload) ? null : describeErrors(check, payload, "payload");
+}
+
+export type ParsedEvent = { ok: true; event: SagaEvent } | { ok: false; reason: string };
+
+/** Turns raw bytes from Kafka into a valid event, or says exactly why it is not one. */
+export function parseEvent(raw: Buffer | string | null | undefined): ParsedEvent {
+  if (raw == null || raw.length === 0) return { ok: false, reason: "empty message value" };
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.toString());
+  } catch (error) {
+    return { ok: false, reason: `value is not valid JSON: ${(error as Error).message}` };
+  }
+  if (!envelopeCheck.Check(value)) {
+    return { ok: false, reason: `invalid envelope: ${describeErrors(envelopeCheck, value, "")}` };
+  }
+  if (!isEventType(value.type)) return { ok: false, reason: `unknown event type "${value.type}"` };
+  const expectedProducer = eventPayloads[value.type].producer;
+  if (value.producer !== expectedProducer) {
+    return { ok: false, reason: `${value.type} must come from ${expectedProducer}, not ${value.producer}` };
+  }
+  const problem = payloadProblem(value.type, value.payload);
+  if (problem) return { ok: false, reason: `invalid ${value.type}: ${problem}` };
+  return { ok: true, event: value as SagaEvent };
+}

@@ -1,0 +1,47 @@
+import type { EventDraft, EventOf, EventType, SagaEvent, ServiceName } from "@saga-shop/contracts";
+import { causedBy, toEnvelope } from "./envelope";
+import { addToOutbox, type SqlTransaction } from "./outbox";
+
+/** A service's reaction to one event type: change its own state in `tx`, return the events to emit. */
+export type EventHandler<Tx, T extends EventType = EventType> = (event: EventOf<T>, tx: Tx) => Promise<EventDraft[]>;
+
+export type EventHandlers<Tx> = { [T in EventType]?: EventHandler<Tx, T> };
+
+/** Any one of a service's handlers; the caller has already matched it to the event's type. */
+type SomeEventHandler<Tx> = (event: never, tx: Tx) => Promise<EventDraft[]>;
+
+export interface TransactionRunner<Tx extends SqlTransaction> {
+  $transaction<R>(fn: (tx: Tx) => Promise<R>): Promise<R>;
+}
+
+export type HandleOutcome = { outcome: "processed"; emitted: SagaEvent[] } | { outcome: "duplicate" };
+
+/**
+ * The idempotent consumer: the event's id, the state change and the events it causes are
+ * committed together, or not at all. A redelivered event finds its id and changes nothing.
+ */
+export async function handleOnce<Tx extends SqlTransaction>(
+  db: TransactionRunner<Tx>,
+  service: ServiceName,
+  event: SagaEvent,
+  handler: SomeEventHandler<Tx>,
+  /** Sees the caused events inside the same transaction (the order service keeps its timeline so). */
+  onEmit?: (tx: Tx, emitted: SagaEvent[]) => Promise<void>,
+): Promise<HandleOutcome> {
+  return db.$transaction(async (tx) => {
+    const inserted = await tx.$executeRaw`
+      INSERT INTO processed_events (event_id, event_type) VALUES (${event.id}::uuid, ${event.type})
+      ON CONFLICT (event_id) DO NOTHING`;
+    if (inserted === 0) return { outcome: "duplicate" };
+    const drafts = await handler(event as never, tx);
+    const emitted = drafts.map((draft) => toEnvelope(draft, service, causedBy(event)));
+    await addToOutbox(tx, emitted);
+    await onEmit?.(tx, emitted);
+    return { outcome: "processed", emitted };
+  });
+}
+
+/** Thrown by a handler for an event that can never succeed (e.g. an unknown order): no retries. */
+export class UnprocessableEvent extends Error {
+  override readonly name = "UnprocessableEvent";
+}

@@ -1,0 +1,35 @@
+import { Kafka, logLevel, type LogEntry, type Producer } from "kafkajs";
+import type { Logger } from "pino";
+
+const pinoLevel: Record<number, "error" | "warn" | "info" | "debug"> = {
+  [logLevel.ERROR]: "error",
+  [logLevel.WARN]: "warn",
+  [logLevel.INFO]: "info",
+  [logLevel.DEBUG]: "debug",
+};
+
+/** A kafkajs client whose logs go to the service's pino logger. */
+export function createKafka(options: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
+  const log = options.logger.child({ component: "kafkajs" });
+  return new Kafka({
+    clientId: options.clientId,
+    brokers: options.brokers,
+    // kafkajs logs each reconnect attempt as an error; keep those at warn so real errors stand out.
+    logLevel: logLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: { message, ...extra } }: LogEntry) => {
+        const { timestamp: _t, logger: _l, ...fields } = extra as Record<string, unknown>;
+        log[level === logLevel.ERROR ? "warn" : (pinoLevel[level] ?? "info")](fields, message);
+      },
+    retry: { initialRetryTime: 100, retries: 10 },
+  });
+}
+
+/**
+ * Idempotent producer: the broker drops duplicates caused by the producer's own retries, and
+ * one request in flight keeps messages of a partition in the order they were sent.
+ */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+}

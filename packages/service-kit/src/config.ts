@@ -1,0 +1,45 @@
+import type { ServiceName } from "@saga-shop/contracts";
+
+export interface ServiceConfig {
+  service: ServiceName;
+  host: string;
+  port: number;
+  databaseUrl: string;
+  kafkaBrokers: string[];
+  logLevel: string;
+  logPretty: boolean;
+}
+
+export type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Reads a service's settings from the environment once, at start, and fails loudly on a bad one. */
+export function loadConfig(service: ServiceName, defaultPort: number, env: Env = process.env): ServiceConfig {
+  const role = `${service}_service`;
+  return {
+    service,
+    host: env.HOST || "127.0.0.1",
+    port: integer(env, "PORT", defaultPort, 0, 65535),
+    // Each service has its own database and role; the default is the local one `pnpm start` prepares.
+    databaseUrl: env.DATABASE_URL || `postgresql://${role}:${role}@127.0.0.1:5432/${role}`,
+    kafkaBrokers: (env.KAFKA_BROKERS || "127.0.0.1:9092").split(",").map((b) => b.trim()).filter(Boolean),
+    logLevel: env.LOG_LEVEL || "info",
+    logPretty: env.LOG_PRETTY === "1" || env.LOG_PRETTY === "true",
+  };
+}
+
+/** A comma-separated list setting, e.g. SERVED_COUNTRIES=US,GB. */
+export function listSetting(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name];
+  if (!raw) return fallback;
+  return raw.split(",").map((s) => s.trim()).filter(Boolean);
+}

@@ -1,0 +1,74 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyBaseLogger, type FastifyError } from "fastify";
+import type { Logger } from "pino";
+
+const createFastify = (logger: Logger) =>
+  Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    disableRequestLogging: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+export type HttpApp = ReturnType<typeof createFastify>;
+
+/** An HTTP error with a status and a reason the client can act on. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+export const notFound = (what: string) => new HttpError(404, `${what} not found`);
+
+const statusText: Record<number, string> = {
+  400: "Bad Request",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  409: "Conflict",
+  413: "Payload Too Large",
+  415: "Unsupported Media Type",
+  422: "Unprocessable Entity",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+export interface Readiness {
+  [dependency: string]: () => Promise<boolean>;
+}
+
+/**
+ * The HTTP side of a service, without listening (tests call `app.inject`). Every error is JSON
+ * `{ statusCode, error, message }`; a 4xx says what was wrong, a 5xx never shows internals.
+ */
+export function buildHttpApp(logger: Logger, readiness: Readiness): HttpApp {
+  const app = createFastify(logger);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    let status = error.statusCode ?? 500;
+    if (error.validation) status = 400;
+    if (status < 400 || status > 599) status = 500;
+    const message = status >= 500 ? "something went wrong on our side; it has been logged" : error.message;
+    if (status >= 500) request.log.error({ err: error, url: request.url }, "request failed");
+    else request.log.info({ status, reason: error.message, url: request.url }, "request refused");
+    return reply.status(status).send({ statusCode: status, error: statusText[status] ?? "Error", message });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ statusCode: 404, error: "Not Found", message: `no route for ${request.method} ${request.url}` }),
+  );
+
+  app.get("/health/live", async () => ({ status: "ok" }));
+  app.get("/health/ready", async (_request, reply) => {
+    const checks = Object.fromEntries(
+      await Promise.all(
+        Object.entries(readiness).map(async ([name, check]) => [name, await check().catch(() => false)] as const),
+      ),
+    );
+    const ready = Object.values(checks).every(Boolean);
+    return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks });
+  });
+
+  return app;
+}

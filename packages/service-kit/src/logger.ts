@@ -1,0 +1,13 @@
+import pino, { type Logger } from "pino";
+import type { ServiceConfig } from "./config";
+
+/** JSON lines for machines; `LOG_PRETTY=1` (set by `pnpm start`) for people. */
+export function createLogger(config: Pick<ServiceConfig, "service" | "logLevel" | "logPretty">): Logger {
+  return pino({
+    name: config.service,
+    level: config.logLevel,
+    ...(config.logPretty && {
+      transport: { target: "pino-pretty", options: { ignore: "pid,hostname", translateTime: "HH:MM:ss.l" } },
+    }),
+  });
+}

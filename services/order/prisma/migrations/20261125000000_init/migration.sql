@@ -1,0 +1,84 @@
+-- CreateEnum
+CREATE TYPE "OrderStatus" AS ENUM ('PENDING', 'APPROVED', 'REJECTED', 'CANCELLED');
+
+-- CreateTable
+CREATE TABLE "orders" (
+    "id" UUID NOT NULL,
+    "user_id" UUID NOT NULL,
+    "status" "OrderStatus" NOT NULL DEFAULT 'PENDING',
+    "total_cents" INTEGER NOT NULL,
+    "items" JSONB NOT NULL,
+    "payment_token" TEXT NOT NULL,
+    "shipping_address" JSONB NOT NULL,
+    "failure_reason" TEXT,
+    "idempotency_key" TEXT,
+    "correlation_id" UUID NOT NULL,
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "completed_at" TIMESTAMPTZ(3),
+
+    CONSTRAINT "orders_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "saga_steps" (
+    "event_id" UUID NOT NULL,
+    "order_id" UUID NOT NULL,
+    "type" TEXT NOT NULL,
+    "service" TEXT NOT NULL,
+    "occurred_at" TIMESTAMPTZ(3) NOT NULL,
+    "summary" TEXT NOT NULL,
+
+    CONSTRAINT "saga_steps_pkey" PRIMARY KEY ("event_id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "orders_idempotency_key_key" ON "orders"("idempotency_key");
+
+-- CreateIndex
+CREATE INDEX "orders_status_created_at_idx" ON "orders"("status", "created_at");
+
+-- CreateIndex
+CREATE INDEX "saga_steps_order_id_occurred_at_idx" ON "saga_steps"("order_id", "occurred_at");
+
+-- AddForeignKey
+ALTER TABLE "saga_steps" ADD CONSTRAINT "saga_steps_order_id_fkey" FOREIGN KEY ("order_id") REFERENCES "orders"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- Messaging tables: the same in every service's database (each service's first migration
+-- carries this text verbatim; a unit test keeps them equal).
+
+-- Transactional outbox: an event is written in the same transaction as the state change
+-- that caused it, and the relay publishes it afterwards. `seq` gives publishing order.
+CREATE TABLE "outbox" (
+    "seq" BIGSERIAL NOT NULL,
+    "event_id" UUID NOT NULL,
+    "topic" TEXT NOT NULL,
+    "key" TEXT NOT NULL,
+    "event" JSONB NOT NULL,
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "published_at" TIMESTAMPTZ(3),
+    CONSTRAINT "outbox_pkey" PRIMARY KEY ("seq")
+);
+CREATE UNIQUE INDEX "outbox_event_id_key" ON "outbox"("event_id");
+CREATE INDEX "outbox_published_at_seq_idx" ON "outbox"("published_at", "seq");
+
+-- Idempotent consumer: one row per event this service has acted on, inserted in the
+-- same transaction as the effect, so a redelivered event finds its row and does nothing.
+CREATE TABLE "processed_events" (
+    "event_id" UUID NOT NULL,
+    "event_type" TEXT NOT NULL,
+    "processed_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "processed_events_pkey" PRIMARY KEY ("event_id")
+);
+
+-- Wake the relay on commit instead of waiting for its next poll. A statement trigger
+-- sends one notification per INSERT statement; Postgres delivers it only on commit,
+-- and never for a rolled-back transaction.
+CREATE FUNCTION "outbox_notify"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('outbox', '');
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER "outbox_notify_after_insert" AFTER INSERT ON "outbox"
+    FOR EACH STATEMENT EXECUTE FUNCTION "outbox_notify"();

@@ -1,0 +1,19 @@
+import { runService, type ServiceDefinition } from "@saga-shop/service-kit";
+import { join } from "node:path";
+import { PrismaClient, type Prisma } from "./generated/prisma/client";
+import { orderEventHandlers } from "./order-events";
+import { orderRoutes } from "./order-routes";
+import { recordSteps } from "./saga-steps";
+
+export const orderService: ServiceDefinition<PrismaClient, Prisma.TransactionClient> = {
+  name: "order",
+  defaultPort: 3001,
+  directory: join(__dirname, ".."),
+  createDatabase: (adapter) => new PrismaClient({ adapter }),
+  consumes: ["user", "payment", "delivery"],
+  handlers: orderEventHandlers,
+  onEmit: recordSteps,
+  routes: orderRoutes,
+};
+
+if (require.main === module) runService(orderService);

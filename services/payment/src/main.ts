@@ -1,0 +1,17 @@
+import { runService, type ServiceDefinition } from "@saga-shop/service-kit";
+import { join } from "node:path";
+import { PrismaClient, type Prisma } from "./generated/prisma/client";
+import { paymentEventHandlers } from "./payment-events";
+import { paymentRoutes } from "./payment-routes";
+
+export const paymentService: ServiceDefinition<PrismaClient, Prisma.TransactionClient> = {
+  name: "payment",
+  defaultPort: 3003,
+  directory: join(__dirname, ".."),
+  createDatabase: (adapter) => new PrismaClient({ adapter }),
+  consumes: ["user", "delivery"],
+  handlers: paymentEventHandlers,
+  routes: paymentRoutes,
+};
+
+if (require.main === module) runService(paymentService);

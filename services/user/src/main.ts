@@ -1,0 +1,17 @@
+import { runService, type ServiceDefinition } from "@saga-shop/service-kit";
+import { join } from "node:path";
+import { creditEventHandlers } from "./credit-events";
+import { PrismaClient, type Prisma } from "./generated/prisma/client";
+import { userRoutes } from "./user-routes";
+
+export const userService: ServiceDefinition<PrismaClient, Prisma.TransactionClient> = {
+  name: "user",
+  defaultPort: 3002,
+  directory: join(__dirname, ".."),
+  createDatabase: (adapter) => new PrismaClient({ adapter }),
+  consumes: ["order", "payment"],
+  handlers: creditEventHandlers,
+  routes: userRoutes,
+};
+
+if (require.main === module) runService(userService);
