@@ -39,6 +39,20 @@ running_pid() {
   if pid_alive "$pid"; then echo "$pid"; fi
 }
 
+# The port the broker of this KAFKA_DIR was started with (its config is only rewritten when
+# it is not running), to catch a second caller asking for the same dir on another port.
+configured_port() {
+  sed -n 's|^listeners=PLAINTEXT://[^:]*:\([0-9]*\),.*|\1|p' "$KAFKA_DIR/server.properties" 2>/dev/null
+}
+
+# Parallel callers on one KAFKA_DIR (e.g. two test runs) take turns instead of starting two
+# brokers on one data dir; the broker itself must not inherit the lock (see 9>&- below).
+lock() {
+  mkdir -p "$KAFKA_DIR"
+  exec 9>"$KAFKA_DIR/.lock"
+  flock 9
+}
+
 need_tools() {
   command -v java >/dev/null || die "java not found: Kafka 4.x needs a JDK/JRE 17+ (apt-get install -y openjdk-17-jre-headless)"
   local major
@@ -116,7 +130,11 @@ broker_ready() {
 
 cmd_start() {
   local pid
+  lock
   pid="$(running_pid)"
+  if [[ -n "$pid" && "$(configured_port)" != "$PORT" ]]; then
+    die "the broker of $KAFKA_DIR already runs on port $(configured_port) (pid $pid); stop it or use another KAFKA_DIR"
+  fi
   if [[ -n "$pid" ]] && port_open "$PORT"; then
     echo "kafka.sh: already running (pid $pid) on 127.0.0.1:$PORT"
     return 0
@@ -147,7 +165,7 @@ cmd_start() {
     # execs java in place and $! is the broker's own pid.
     nohup setsid java -Xmx512m -Djava.awt.headless=true \
       -Dlog4j2.configurationFile="$ROOT/infra/kafka/log4j2.yaml" -Dkafka.logs.dir="$KAFKA_DIR" \
-      -cp "$LIB/*" kafka.Kafka "$KAFKA_DIR/server.properties" >>"$LOG" 2>&1 </dev/null &
+      -cp "$LIB/*" kafka.Kafka "$KAFKA_DIR/server.properties" >>"$LOG" 2>&1 </dev/null 9>&- &
     pid=$!
     echo "$pid" >"$PID_FILE"
     echo "kafka.sh: starting broker (pid $pid) on 127.0.0.1:$PORT, log $LOG"
@@ -173,6 +191,7 @@ cmd_start() {
 
 cmd_stop() {
   local pid
+  if [[ -d "$KAFKA_DIR" ]]; then lock; fi
   pid="$(running_pid)"
   if [[ -z "$pid" ]]; then
     rm -f "$PID_FILE"
@@ -196,7 +215,10 @@ cmd_stop() {
 cmd_status() {
   local pid
   pid="$(running_pid)"
-  if [[ -n "$pid" ]] && port_open "$PORT"; then
+  if [[ -n "$pid" && "$(configured_port)" != "$PORT" ]]; then
+    echo "kafka.sh: the broker of $KAFKA_DIR runs on port $(configured_port) (pid $pid), not $PORT"
+    return 1
+  elif [[ -n "$pid" ]] && port_open "$PORT"; then
     echo "kafka.sh: running (pid $pid) on 127.0.0.1:$PORT"
   elif [[ -n "$pid" ]]; then
     echo "kafka.sh: process $pid is alive but 127.0.0.1:$PORT does not answer (starting, or wrong KAFKA_PORT?)"
