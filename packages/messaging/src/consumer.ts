@@ -62,7 +62,7 @@ export async function consumeMessage<Tx extends SqlTransaction>(
   if (!parsed.ok) return deadLetter(deps, message, source, parsed.reason, 0);
   const event = parsed.event;
   const handler = deps.handlers[event.type];
-  const log = deps.logger.child({ orderId: event.orderId, correlationId: event.correlationId, eventId: event.id });
+  const log = deps.logger.child({ orderId: event.orderId, correlationId: event.correlationId });
   if (!handler) {
     log.debug({ eventType: event.type }, "event not for this service; skipped");
     return "ignored";
@@ -72,7 +72,7 @@ export async function consumeMessage<Tx extends SqlTransaction>(
     try {
       const result = await handleOnce(deps.db, deps.service, event, handler, deps.onEmit);
       if (result.outcome === "duplicate") {
-        log.info({ eventType: event.type }, `${event.type} already processed; redelivery ignored`);
+        log.info({ eventId: event.id, eventType: event.type }, `${event.type} already processed; redelivery ignored`);
         return "duplicate";
       }
       logHandled(log, event, result.emitted);
@@ -84,7 +84,7 @@ export async function consumeMessage<Tx extends SqlTransaction>(
       if (databaseUp && attempt >= retry.attempts) return deadLetter(deps, message, source, reason, attempt);
       if (control.shouldStop()) throw error; // not committed: redelivered to whoever takes the partition
       const delay = Math.min(retry.maxDelayMs, retry.initialDelayMs * 2 ** Math.min(attempt - 1, 10));
-      log.warn({ err: error, attempt, databaseUp, eventType: event.type }, `handling ${event.type} failed; retrying in ${delay} ms`);
+      log.warn({ err: error, attempt, databaseUp, eventId: event.id }, `handling ${event.type} failed; retrying in ${delay} ms`);
       await sleep(delay);
       await control.heartbeat();
     }
@@ -92,9 +92,10 @@ export async function consumeMessage<Tx extends SqlTransaction>(
 }
 
 function logHandled(log: Logger, cause: SagaEvent, emitted: SagaEvent[]) {
-  log.info({ eventType: cause.type }, `${cause.type} handled`);
+  log.debug({ eventId: cause.id, eventType: cause.type }, `${cause.type} handled`);
   for (const event of emitted) {
-    log.info({ eventType: event.type, compensation: isCompensation(event) || undefined }, describeEvent(event));
+    const fields = { eventId: event.id, eventType: event.type, causationId: cause.id };
+    log.info(isCompensation(event) ? { ...fields, compensation: true } : fields, describeEvent(event));
   }
 }
 

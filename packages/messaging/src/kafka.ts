@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry, type Producer } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type LogEntry, type Producer } from "kafkajs";
 import type { Logger } from "pino";
 
 const pinoLevel: Record<number, "error" | "warn" | "info" | "debug"> = {
@@ -20,6 +20,8 @@ export function createKafka(options: { clientId: string; brokers: string[]; logg
       () =>
       ({ level, log: { message, ...extra } }: LogEntry) => {
         const { timestamp: _t, logger: _l, ...fields } = extra as Record<string, unknown>;
+        // Bounded producer retries are deliberate: the relay re-sends what failed, consumers dedupe.
+        if (message.startsWith("Limiting retries for the idempotent producer")) return;
         log[level === logLevel.ERROR ? "warn" : (pinoLevel[level] ?? "info")](fields, message);
       },
     retry: { initialRetryTime: 100, retries: 10 },
@@ -31,5 +33,11 @@ export function createKafka(options: { clientId: string; brokers: string[]; logg
  * one request in flight keeps messages of a partition in the order they were sent.
  */
 export function createProducer(kafka: Kafka): Producer {
-  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    // Murmur2 on the key, as the Java client does: one orderId, one partition, whatever the client.
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
 }

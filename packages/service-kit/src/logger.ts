@@ -7,7 +7,7 @@ export function createLogger(config: Pick<ServiceConfig, "service" | "logLevel" 
     name: config.service,
     level: config.logLevel,
     ...(config.logPretty && {
-      transport: { target: "pino-pretty", options: { ignore: "pid,hostname", translateTime: "HH:MM:ss.l" } },
+      transport: { target: "pino-pretty", options: { ignore: "pid,hostname", translateTime: "HH:MM:ss.l", singleLine: true } },
     }),
   });
 }

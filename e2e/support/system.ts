@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+// The four services as real processes, against the test broker and the `test_` databases that
+// `pnpm test` prepares (scripts/test.mjs). Each service's log goes to .local/e2e-logs/<name>.log.
+
+export const root = join(__dirname, "..", "..");
+export const serviceNames = ["order", "user", "payment", "delivery"] as const;
+export type ServiceName = (typeof serviceNames)[number];
+
+const testPorts: Record<ServiceName, number> = { order: 4001, user: 4002, payment: 4003, delivery: 4004 };
+export const urlOf = (service: ServiceName) => `http://127.0.0.1:${testPorts[service]}`;
+export const databaseUrlOf = (service: ServiceName) => {
+  const name = `${process.env.TEST_DB_PREFIX ?? "test_"}${service}_service`;
+  return `postgresql://${name}:${name}@127.0.0.1:5432/${name}`;
+};
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+}
+
+export class RunningService {
+  constructor(
+    readonly name: ServiceName,
+    private child: ChildProcess,
+  ) {}
+
+  get exited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
+  }
+
+  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    if (this.exited) return;
+    const done = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.kill(signal);
+    await done;
+  }
+}
+
+export async function startService(name: ServiceName, extraEnv: Record<string, string> = {}): Promise<RunningService> {
+  const logDir = join(root, ".local", "e2e-logs");
+  mkdirSync(logDir, { recursive: true });
+  const log = createWriteStream(join(logDir, `${name}.log`), { flags: "a" });
+  const child = spawn(process.execPath, [join(root, "services", name, "dist", "main.js")], {
+    env: {
+      ...process.env,
+      PORT: String(testPorts[name]),
+      DATABASE_URL: databaseUrlOf(name),
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? "127.0.0.1:19092",
+      LOG_LEVEL: "info",
+      LOG_PRETTY: "0",
+      ...extraEnv,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const service = new RunningService(name, child);
+  await waitFor(`${name} service to be ready`, async () => {
+    if (service.exited) throw new Error(`${name} exited during start; see .local/e2e-logs/${name}.log`);
+    const response = await fetch(`${urlOf(name)}/health/ready`);
+    return response.ok ? true : undefined;
+  });
+  return service;
+}
+
+export async function startSystem(): Promise<RunningService[]> {
+  return Promise.all(serviceNames.map((name) => startService(name)));
+}
+
+export async function api<T = any>(service: ServiceName, path: string, init: RequestInit & { json?: unknown } = {}) {
+  const { json, ...rest } = init;
+  const response = await fetch(`${urlOf(service)}${path}`, {
+    ...rest,
+    headers: { ...(json !== undefined && { "content-type": "application/json" }), ...(rest.headers ?? {}) },
+    body: json !== undefined ? JSON.stringify(json) : rest.body,
+  });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+}
