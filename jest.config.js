@@ -2,7 +2,9 @@
 // unit: pure, no I/O. int: real Postgres + real Kafka. e2e: the four services as processes.
 const swc = ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }];
 const shared = {
-  transform: { "^.+\\.ts$": swc },
+  transform: { "^.+\\.[tj]s$": swc },
+  // fastify's inject pulls in `cookie`, published as ESM only; jest's CommonJS loader needs it compiled.
+  transformIgnorePatterns: ["/node_modules/(?!(\\.pnpm/cookie@|cookie/))"],
   moduleNameMapper: { "^@saga-shop/(contracts|messaging|service-kit)$": "<rootDir>/packages/$1/src" },
   testEnvironment: "node",
 };

@@ -1,6 +1,7 @@
 // `pnpm test`: everything the tests need, then every suite (unit, int, e2e). A fresh Kafka broker
 // on its own ports (19092) and `test_`-prefixed databases keep tests apart from `pnpm start`.
 // Extra arguments go to jest, e.g. `pnpm test --selectProjects unit`.
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { prepareDatabases } from "./lib/databases.mjs";
 import { kafka, root, run } from "./lib/run.mjs";
@@ -8,6 +9,8 @@ import { kafka, root, run } from "./lib/run.mjs";
 const broker = { KAFKA_PORT: "19092", KAFKA_CONTROLLER_PORT: "19093", KAFKA_DIR: join(root, ".local", "kafka-test") };
 
 run(process.execPath, [join(root, "scripts", "build.mjs")]);
+// The tests too are type-checked (jest's swc transform only strips types).
+run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.tests.json"]);
 // Fresh service databases for the end-to-end suite (it starts the services against them).
 await prepareDatabases({ prefix: "test_", fresh: true });
 kafka("reset", broker);
@@ -18,10 +21,18 @@ try {
     env: { ...process.env, KAFKA_BROKERS: "127.0.0.1:19092" },
   });
   const jest = join(root, "node_modules", "jest", "bin", "jest.js");
-  run(process.execPath, [jest, "--runInBand", ...process.argv.slice(2)], {
-    env: { ...process.env, KAFKA_BROKERS: "127.0.0.1:19092", TEST_DB_PREFIX: "test_" },
-  });
-  exitCode = 0;
+  const report = join(root, ".local", "jest-report.json");
+  rmSync(report, { force: true });
+  try {
+    run(process.execPath, [jest, "--runInBand", "--json", `--outputFile=${report}`, ...process.argv.slice(2)], {
+      env: { ...process.env, KAFKA_BROKERS: "127.0.0.1:19092", TEST_DB_PREFIX: "test_" },
+    });
+    exitCode = 0;
+  } finally {
+    // One plain closing line with the counts, whatever reads this output.
+    const { numPassedTests, numFailedTests, numPendingTests } = JSON.parse(readFileSync(report, "utf8"));
+    console.log(`\ntests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests} skipped`);
+  }
 } catch (error) {
   console.error(error.message);
 } finally {

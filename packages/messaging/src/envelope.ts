@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { EVENT_VERSION, payloadProblem, type EventDraft, type SagaEvent, type ServiceName } from "@saga-shop/contracts";
+import {
+  EVENT_VERSION,
+  eventPayloads,
+  payloadProblem,
+  type EventDraft,
+  type SagaEvent,
+  type ServiceName,
+} from "@saga-shop/contracts";
 
 /** Where an event sits in its saga: which order, which saga run, which event caused it. */
 export interface SagaContext {
@@ -17,14 +24,19 @@ export const causedBy = (cause: SagaEvent): SagaContext => ({
 
 /** Wraps a draft in the envelope; refuses a payload that breaks its schema (a bug, not bad input). */
 export function toEnvelope(draft: EventDraft, producer: ServiceName, context: SagaContext, now = new Date()): SagaEvent {
+  const owner = eventPayloads[draft.type].producer;
+  if (owner !== producer) throw new Error(`${producer} cannot emit ${draft.type}: only ${owner} does`);
   const problem = payloadProblem(draft.type, draft.payload);
   if (problem) throw new Error(`refusing to emit an invalid ${draft.type}: ${problem}`);
   return {
     id: randomUUID(),
+    type: draft.type,
     version: EVENT_VERSION,
     occurredAt: now.toISOString(),
+    orderId: context.orderId,
+    correlationId: context.correlationId,
+    causationId: context.causationId,
     producer,
-    ...context,
-    ...draft,
+    payload: draft.payload,
   } as SagaEvent;
 }

@@ -106,3 +106,14 @@ describe("causedBy", () => {
     expect(Object.keys(causedBy(cause)).sort()).toEqual(["causationId", "correlationId", "orderId"]);
   });
 });
+
+describe("an event belongs to the service that produces it", () => {
+  test("given payment emitting CreditRejected, toEnvelope refuses: only user emits it", () => {
+    const draft = {
+      type: "CreditRejected" as const,
+      payload: { userId: "00000000-0000-4000-8000-000000000001", reason: "x" },
+    };
+    const context = { orderId: "00000000-0000-4000-8000-000000000009", correlationId: "00000000-0000-4000-8000-000000000008", causationId: null };
+    expect(() => toEnvelope(draft, "payment", context)).toThrow("payment cannot emit CreditRejected: only user does");
+  });
+});

@@ -15,7 +15,7 @@ export type Env = Record<string, string | undefined>;
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
@@ -25,13 +25,15 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 /** Reads a service's settings from the environment once, at start, and fails loudly on a bad one. */
 export function loadConfig(service: ServiceName, defaultPort: number, env: Env = process.env): ServiceConfig {
   const role = `${service}_service`;
+  const kafkaBrokers = (env.KAFKA_BROKERS || "127.0.0.1:9092").split(",").map((b) => b.trim()).filter(Boolean);
+  if (kafkaBrokers.length === 0) throw new Error(`KAFKA_BROKERS names no broker: "${env.KAFKA_BROKERS}"`);
   return {
     service,
     host: env.HOST || "127.0.0.1",
     port: integer(env, "PORT", defaultPort, 0, 65535),
     // Each service has its own database and role; the default is the local one `pnpm start` prepares.
     databaseUrl: env.DATABASE_URL || `postgresql://${role}:${role}@127.0.0.1:5432/${role}`,
-    kafkaBrokers: (env.KAFKA_BROKERS || "127.0.0.1:9092").split(",").map((b) => b.trim()).filter(Boolean),
+    kafkaBrokers,
     logLevel: env.LOG_LEVEL || "info",
     logPretty: env.LOG_PRETTY === "1" || env.LOG_PRETTY === "true",
   };

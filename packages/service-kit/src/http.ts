@@ -66,6 +66,8 @@ export interface Readiness {
 export function buildHttpApp(logger: Logger, readiness: Readiness): HttpApp {
   const app = createFastify(logger);
   app.setValidatorCompiler(validatorCompiler);
+  // The API speaks JSON only; anything else is a 415, not a string for validation to trip over.
+  app.removeContentTypeParser("text/plain");
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let status = error.statusCode ?? 500;

@@ -11,5 +11,5 @@ const declines: Record<string, string> = {
 
 export function chargeCard(token: string): ChargeResult {
   if (token === "tok_visa" || token === "tok_mastercard") return { captured: true };
-  return { captured: false, reason: declines[token] ?? `unknown payment token ${token}` };
+  return { captured: false, reason: Object.hasOwn(declines, token) ? declines[token]! : `unknown payment token ${token}` };
 }

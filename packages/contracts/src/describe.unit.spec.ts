@@ -1,0 +1,97 @@
+// describeEvent writes the saga's timeline; isCompensation flags the steps that undo earlier ones.
+import { describeEvent, isCompensation } from "./describe";
+import { eventTypes, type SagaEvent } from "./events";
+
+const ORDER_ID = "0b9a6c3e-5d0f-4a51-9d6e-1f2a3b4c5d6e";
+const USER_ID = "3e6d9f4b-8a3c-4d84-8a9b-4c5d6e7f8091";
+const PAYMENT_ID = "4f5eaa5c-9b4d-4e95-9bac-5d6e7f8091a2";
+const address = { line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US" };
+
+const base = {
+  id: "6b3acc7e-bd6f-40b7-9dce-7f8091a2b3c4",
+  version: 1,
+  occurredAt: "2026-05-01T12:00:00.000Z",
+  orderId: ORDER_ID,
+  correlationId: "1c8b7d2f-6e1a-4b62-8e7f-2a3b4c5d6e7f",
+  causationId: null,
+};
+
+/** One event of every type, keyed by type, so a new type without an example fails below. */
+const examples: { [T in SagaEvent["type"]]: Extract<SagaEvent, { type: T }> } = {
+  OrderCreated: {
+    ...base,
+    type: "OrderCreated",
+    producer: "order",
+    payload: { userId: USER_ID, totalCents: 2599, items: [{ sku: "A", quantity: 1, unitPriceCents: 2599 }], paymentToken: "tok_visa", shippingAddress: address },
+  },
+  OrderApproved: { ...base, type: "OrderApproved", producer: "order", payload: { totalCents: 2599 } },
+  OrderRejected: { ...base, type: "OrderRejected", producer: "order", payload: { reason: "user is suspended" } },
+  OrderCancelled: { ...base, type: "OrderCancelled", producer: "order", payload: { reason: "card declined" } },
+  CreditReserved: {
+    ...base,
+    type: "CreditReserved",
+    producer: "user",
+    payload: { userId: USER_ID, amountCents: 2599, paymentToken: "tok_visa", shippingAddress: address },
+  },
+  CreditRejected: { ...base, type: "CreditRejected", producer: "user", payload: { userId: USER_ID, reason: "unknown user" } },
+  CreditReleased: { ...base, type: "CreditReleased", producer: "user", payload: { userId: USER_ID, amountCents: 2599, reason: "insufficient funds" } },
+  PaymentCompleted: { ...base, type: "PaymentCompleted", producer: "payment", payload: { paymentId: PAYMENT_ID, amountCents: 2599, shippingAddress: address } },
+  PaymentFailed: { ...base, type: "PaymentFailed", producer: "payment", payload: { amountCents: 2599, reason: "card declined" } },
+  PaymentRefunded: {
+    ...base,
+    type: "PaymentRefunded",
+    producer: "payment",
+    payload: { paymentId: PAYMENT_ID, amountCents: 2599, reason: "address not serviceable: we do not deliver to AQ" },
+  },
+  DeliveryScheduled: { ...base, type: "DeliveryScheduled", producer: "delivery", payload: { deliveryId: "5a4fbb6d-ac5e-4fa6-8cbd-6e7f8091a2b3" } },
+  DeliveryFailed: { ...base, type: "DeliveryFailed", producer: "delivery", payload: { reason: "address not serviceable: we do not deliver to AQ" } },
+};
+const all = Object.values(examples) as SagaEvent[];
+const withReason = all.filter((e): e is Extract<SagaEvent, { payload: { reason: string } }> => "reason" in e.payload);
+
+describe("describeEvent", () => {
+  test("the examples cover every event type", () => {
+    expect(Object.keys(examples).sort()).toEqual([...eventTypes].sort());
+  });
+
+  test.each(all.map((e) => [e.type, e] as const))("given a %s, when described, then the sentence names the order", (_type, event) => {
+    expect(describeEvent(event)).toContain(ORDER_ID);
+  });
+
+  test.each(withReason.map((e) => [e.type, e] as const))("given a %s, when described, then the sentence carries its reason", (_type, event) => {
+    expect(describeEvent(event)).toContain(event.payload.reason);
+  });
+
+  test("given CreditReleased (a compensation), when described, then it says the credit was released, the amount and why", () => {
+    expect(describeEvent(examples.CreditReleased)).toBe(`credit of 25.99 released for order ${ORDER_ID} because insufficient funds`);
+  });
+
+  test("given PaymentRefunded (a compensation), when described, then it says the payment was refunded, the amount and why", () => {
+    expect(describeEvent(examples.PaymentRefunded)).toBe(
+      `payment of 25.99 refunded for order ${ORDER_ID} because address not serviceable: we do not deliver to AQ`,
+    );
+  });
+
+  test("given OrderCreated, when described, then it names the user and the total in currency units", () => {
+    expect(describeEvent(examples.OrderCreated)).toBe(`order ${ORDER_ID} placed by user ${USER_ID} for 25.99`);
+  });
+
+  test("given amounts under one unit and in the thousands, when described, then they keep two decimals", () => {
+    const reserved = (amountCents: number) => ({ ...examples.CreditReserved, payload: { ...examples.CreditReserved.payload, amountCents } });
+    expect(describeEvent(reserved(5))).toBe(`credit of 0.05 reserved for order ${ORDER_ID}`);
+    expect(describeEvent(reserved(123_400))).toBe(`credit of 1234.00 reserved for order ${ORDER_ID}`);
+  });
+});
+
+describe("isCompensation", () => {
+  test.each(all.map((e) => [e.type, e, e.type === "CreditReleased" || e.type === "PaymentRefunded"] as const))(
+    "given a %s, when asked whether it undoes an earlier step, then the answer is %s",
+    (_type, event, expected) => {
+      expect(isCompensation(event)).toBe(expected);
+    },
+  );
+
+  test("exactly two event types are compensations: CreditReleased and PaymentRefunded", () => {
+    expect(all.filter(isCompensation).map((e) => e.type).sort()).toEqual(["CreditReleased", "PaymentRefunded"]);
+  });
+});

@@ -1,0 +1,109 @@
+// Each service reads its settings once, at start; a bad setting stops it with a message that
+// names the setting, rather than a service that half-works.
+import { listSetting, loadConfig } from "./config";
+
+describe("loadConfig", () => {
+  test("given an empty environment, when the payment service loads its config, then it gets the local defaults", () => {
+    expect(loadConfig("payment", 3003, {})).toEqual({
+      service: "payment",
+      host: "127.0.0.1",
+      port: 3003,
+      databaseUrl: "postgresql://payment_service:payment_service@127.0.0.1:5432/payment_service",
+      kafkaBrokers: ["127.0.0.1:9092"],
+      logLevel: "info",
+      logPretty: false,
+    });
+  });
+
+  test.each(["order", "user", "payment", "delivery"] as const)(
+    "given no DATABASE_URL, when the %s service loads its config, then it uses its own local database and role",
+    (service) => {
+      const role = `${service}_service`;
+      expect(loadConfig(service, 3000, {}).databaseUrl).toBe(`postgresql://${role}:${role}@127.0.0.1:5432/${role}`);
+    },
+  );
+
+  test("given every setting in the environment, when loaded, then each one overrides its default", () => {
+    const config = loadConfig("order", 3001, {
+      HOST: "0.0.0.0",
+      PORT: "8080",
+      DATABASE_URL: "postgresql://u:p@db:5432/orders",
+      KAFKA_BROKERS: "kafka-1:9092, kafka-2:9092 ,,",
+      LOG_LEVEL: "debug",
+      LOG_PRETTY: "true",
+    });
+    expect(config).toEqual({
+      service: "order",
+      host: "0.0.0.0",
+      port: 8080,
+      databaseUrl: "postgresql://u:p@db:5432/orders",
+      kafkaBrokers: ["kafka-1:9092", "kafka-2:9092"],
+      logLevel: "debug",
+      logPretty: true,
+    });
+  });
+
+  test.each([
+    ["1", true],
+    ["true", true],
+    ["0", false],
+    ["yes", false],
+  ])("given LOG_PRETTY=%s, when loaded, then pretty logging is %s", (value, expected) => {
+    expect(loadConfig("user", 3002, { LOG_PRETTY: value }).logPretty).toBe(expected);
+  });
+
+  test("given an empty PORT, when loaded, then the default port is used", () => {
+    expect(loadConfig("user", 3002, { PORT: "" }).port).toBe(3002);
+  });
+
+  test("given PORT=0 (any free port) or 65535, when loaded, then it is accepted", () => {
+    expect(loadConfig("user", 3002, { PORT: "0" }).port).toBe(0);
+    expect(loadConfig("user", 3002, { PORT: "65535" }).port).toBe(65535);
+  });
+
+  test.each(["abc", "80.5", "-1", "65536", "3000abc"])("given PORT=%s, when loaded, then it fails with an error naming PORT and the bad value", (port) => {
+    expect(() => loadConfig("delivery", 3004, { PORT: port })).toThrow(`PORT must be an integer from 0 to 65535, got "${port}"`);
+  });
+
+  test("given no env argument, when loaded, then process.env is read", () => {
+    const saved = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = "warn";
+    try {
+      expect(loadConfig("order", 3001).logLevel).toBe("warn");
+    } finally {
+      if (saved === undefined) delete process.env.LOG_LEVEL;
+      else process.env.LOG_LEVEL = saved;
+    }
+  });
+});
+
+describe("listSetting", () => {
+  test("given the setting is absent, then the fallback is used", () => {
+    expect(listSetting({}, "SERVED_COUNTRIES", ["US"])).toEqual(["US"]);
+  });
+
+  test("given the setting is empty, then the fallback is used", () => {
+    expect(listSetting({ SERVED_COUNTRIES: "" }, "SERVED_COUNTRIES", ["US"])).toEqual(["US"]);
+  });
+
+  test("given a comma-separated list with spaces and empty entries, then it is the trimmed, non-empty entries in order", () => {
+    expect(listSetting({ SERVED_COUNTRIES: " GB, AQ ,,NZ, " }, "SERVED_COUNTRIES", ["US"])).toEqual(["GB", "AQ", "NZ"]);
+  });
+
+  test("given a single value, then it is a list of one", () => {
+    expect(listSetting({ SERVED_COUNTRIES: "KR" }, "SERVED_COUNTRIES", ["US"])).toEqual(["KR"]);
+  });
+
+  test("it reads the named setting, not another", () => {
+    expect(listSetting({ OTHER: "X" }, "SERVED_COUNTRIES", ["US"])).toEqual(["US"]);
+  });
+});
+
+describe("settings that only look like numbers or lists", () => {
+  test.each(["0x1F", "1e3", " 80 ", "80.0"])("given PORT=%j, loadConfig refuses it", (port) => {
+    expect(() => loadConfig("order", 3001, { PORT: port })).toThrow(/PORT/);
+  });
+  test("given KAFKA_BROKERS with no broker in it, loadConfig refuses it", () => {
+    expect(() => loadConfig("order", 3001, { KAFKA_BROKERS: " , " })).toThrow(/KAFKA_BROKERS/);
+  });
+});
