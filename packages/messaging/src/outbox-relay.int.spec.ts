@@ -1,0 +1,300 @@
+// The transactional outbox and its relay against real Postgres and a real Kafka broker.
+// Events go to topicOf(<a made-up service>), a topic of this file's own, and are read back
+// by a collector with a consumer group of its own (see test/support.ts).
+import { randomUUID } from "node:crypto";
+import { topicOf, type SagaEvent } from "@saga-shop/contracts";
+import type { Kafka, Producer } from "kafkajs";
+import {
+  capturingLogger,
+  createTestDatabase,
+  createTopics,
+  deleteTopicsAndGroups,
+  eventually,
+  pgTransactionRunner,
+  rawEvent,
+  silentLogger,
+  sleep,
+  startCollector,
+  testKafka,
+  testPool,
+  testServiceName,
+  type Collector,
+  type PgTx,
+  type TestDatabase,
+} from "../test/support";
+import type { TransactionRunner } from "./idempotent-handler";
+import { createProducer } from "./kafka";
+import { addToOutbox } from "./outbox";
+import { startOutboxRelay, type OutboxRelay, type RelayOptions } from "./relay";
+
+jest.setTimeout(30_000);
+
+const service = testServiceName("relay");
+const topic = topicOf(service);
+
+let db: TestDatabase;
+let runner: TransactionRunner<PgTx>;
+let kafka: Kafka;
+let producer: Producer;
+let collector: Collector;
+
+beforeAll(async () => {
+  db = await createTestDatabase("relay");
+  runner = pgTransactionRunner(db.pool);
+  kafka = testKafka("relay-test");
+  await createTopics(kafka, [{ topic, numPartitions: 3 }]);
+  producer = createProducer(kafka);
+  await producer.connect();
+  collector = await startCollector(kafka, [topic]);
+});
+
+afterAll(async () => {
+  await collector?.stop();
+  await producer?.disconnect();
+  if (kafka) await deleteTopicsAndGroups(kafka, [topic], collector ? [collector.groupId] : []);
+  await db?.drop();
+});
+
+/** An event of this file's made-up service; `n` makes each one recognisable in its payload. */
+const event = (orderId: string = randomUUID(), n = 0): SagaEvent =>
+  rawEvent({ type: "OrderApproved", payload: { totalCents: n } }, service, { orderId });
+
+const ids = (events: readonly SagaEvent[]) => events.map((e) => e.id);
+
+const commit = (events: readonly SagaEvent[]) => runner.$transaction((tx) => addToOutbox(tx, events));
+
+function startRelay(options: Partial<RelayOptions> = {}): OutboxRelay {
+  return startOutboxRelay({ pool: db.pool, connectionString: db.url, producer, logger: silentLogger, ...options });
+}
+
+async function outboxRows(eventIds: readonly string[]) {
+  const { rows } = await db.pool.query<{ event_id: string; topic: string; key: string; published_at: Date | null }>(
+    "SELECT event_id, topic, key, published_at FROM outbox WHERE event_id = ANY($1::uuid[]) ORDER BY seq",
+    [eventIds],
+  );
+  return rows;
+}
+
+const allPublished = async (eventIds: readonly string[]) => {
+  const rows = await outboxRows(eventIds);
+  return rows.length === eventIds.length && rows.every((r) => r.published_at !== null);
+};
+
+/** Backends of this database that are LISTENing for outbox commits (i.e. relays' listeners). */
+async function listeners(): Promise<number> {
+  const { rows } = await db.pool.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN outbox'",
+  );
+  return rows[0]!.n;
+}
+
+describe("outbox + relay", () => {
+  test("events committed with addToOutbox are published with key = orderId and event headers, then marked published", async () => {
+    const orderA = randomUUID();
+    const events = [event(orderA, 1), event(orderA, 2), event(randomUUID(), 3)];
+    await commit(events);
+    expect((await outboxRows(ids(events))).map((r) => [r.topic, r.key, r.published_at])).toEqual(
+      events.map((e) => [topic, e.orderId, null]),
+    );
+
+    const relay = startRelay();
+    let received;
+    try {
+      received = await collector.waitForEventIds(ids(events));
+    } finally {
+      await relay.stop();
+    }
+
+    received.forEach((message, i) => {
+      const sent = events[i]!;
+      expect(message.topic).toBe(topic);
+      expect(message.key?.toString()).toBe(sent.orderId);
+      expect(message.headers).toMatchObject({
+        "event-id": sent.id,
+        "event-type": "OrderApproved",
+        "correlation-id": sent.correlationId,
+        "content-type": "application/json",
+      });
+      expect(JSON.parse(message.value!.toString())).toEqual(sent);
+    });
+    // One order's events share a key, hence a partition.
+    expect(received[0]!.partition).toBe(received[1]!.partition);
+    const rows = await outboxRows(ids(events));
+    expect(rows.every((r) => r.published_at instanceof Date)).toBe(true);
+  });
+
+  test("events added in a rolled-back transaction are never stored nor published", async () => {
+    const relay = startRelay();
+    const doomed = [event(), event(), event()];
+    const marker = event();
+    try {
+      await expect(
+        runner.$transaction(async (tx) => {
+          await addToOutbox(tx, doomed);
+          throw new Error("business rule failed after the events were added");
+        }),
+      ).rejects.toThrow("business rule failed");
+      await commit([marker]);
+      await collector.waitForEventIds([marker.id]);
+      await relay.drain();
+    } finally {
+      await relay.stop();
+    }
+    await collector.caughtUp(); // everything on the topic so far has been read
+    expect(await outboxRows(ids(doomed))).toEqual([]);
+    expect(collector.withEventIds(ids(doomed))).toEqual([]);
+  });
+
+  test("a commit wakes the relay through LISTEN/NOTIFY (polling set to once a minute)", async () => {
+    await eventually(async () => (await listeners()) === 0, "earlier relays' listeners to go away");
+    const relay = startRelay({ pollIntervalMs: 60_000 });
+    try {
+      await eventually(async () => (await listeners()) === 1, "the relay to LISTEN");
+      await relay.drain(); // the start-up drains are over: only a notification can wake it now
+      await sleep(200);
+
+      const late = event();
+      const committedAt = Date.now();
+      await commit([late]);
+      await collector.waitForEventIds([late.id], 3000);
+      expect(Date.now() - committedAt).toBeLessThan(3000);
+      await eventually(() => allPublished([late.id]), "the row to be marked published", 3000);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  test("a relay whose LISTEN connection is killed listens again: rows committed meanwhile and afterwards are published", async () => {
+    await eventually(async () => (await listeners()) === 0, "earlier relays' listeners to go away");
+    const relay = startRelay({ pollIntervalMs: 60_000 });
+    try {
+      await eventually(async () => (await listeners()) === 1, "the relay to LISTEN");
+      await relay.drain();
+      const { rows } = await db.pool.query<{ pid: number }>(
+        "SELECT pg_terminate_backend(pid), pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN outbox'",
+      );
+      expect(rows).toHaveLength(1);
+
+      const whileDown = event();
+      await commit([whileDown]); // nobody hears this commit's notification
+      await collector.waitForEventIds([whileDown.id], 5000); // published once the relay listens again
+      await eventually(async () => (await listeners()) === 1, "the relay to LISTEN again");
+
+      const after = event();
+      await commit([after]);
+      await collector.waitForEventIds([after.id], 3000);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  test("50 events of one order are published, and consumed, in the order they were written", async () => {
+    const orderId = randomUUID();
+    const events = Array.from({ length: 50 }, (_, n) => event(orderId, n));
+    const relay = startRelay({ batchSize: 7 });
+    try {
+      // Written while the relay runs, interleaved with other orders' events, some in one
+      // transaction, so the order's events span many relay batches and wake-ups.
+      for (let n = 0; n < 50; ) {
+        const chunk = events.slice(n, n + (n % 3) + 1);
+        await commit([...chunk, event()]);
+        n += chunk.length;
+      }
+      await collector.waitForEventIds(ids(events));
+    } finally {
+      await relay.stop();
+    }
+    const consumed = collector.withEventIds(ids(events));
+    expect(new Set(consumed.map((m) => m.partition)).size).toBe(1);
+    expect(consumed.map((m) => JSON.parse(m.value!.toString()).payload.totalCents)).toEqual(events.map((_, n) => n));
+    expect(consumed.map((m) => m.headers["event-id"])).toEqual(ids(events));
+  });
+});
+
+describe("nothing committed is lost", () => {
+  test("rows committed while no relay runs (a crash between commit and publish) are published by the next relay", async () => {
+    const events = Array.from({ length: 30 }, (_, n) => event(randomUUID(), n));
+    // Three transactions commit; nobody publishes them (the process "died").
+    for (let i = 0; i < 30; i += 10) await commit(events.slice(i, i + 10));
+    await sleep(300);
+    expect((await outboxRows(ids(events))).filter((r) => r.published_at !== null)).toEqual([]);
+    expect(collector.withEventIds(ids(events))).toEqual([]);
+
+    const relay = startRelay({ pollIntervalMs: 60_000 }); // the restart's own drain must find them
+    try {
+      await collector.waitForEventIds(ids(events));
+      await eventually(() => allPublished(ids(events)), "all rows to be marked published");
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  test("a relay whose producer fails leaves rows unsent; a later healthy relay publishes them", async () => {
+    const broken = createProducer(kafka);
+    await broken.connect();
+    await broken.disconnect(); // every send now fails
+    const { logger, entries } = capturingLogger();
+    const events = [event(), event(), event()];
+    await commit(events);
+
+    const failing = startRelay({ producer: broken, logger, pollIntervalMs: 60_000 });
+    try {
+      await eventually(() => entries.some((e) => /outbox publish failed/.test(e.msg)), "the relay to report the failure");
+      await failing.drain(); // a second try fails alike
+    } finally {
+      await failing.stop();
+    }
+    expect((await outboxRows(ids(events))).map((r) => r.published_at)).toEqual([null, null, null]);
+    await collector.caughtUp();
+    expect(collector.withEventIds(ids(events))).toEqual([]);
+
+    const healthy = startRelay();
+    try {
+      await collector.waitForEventIds(ids(events));
+      await eventually(() => allPublished(ids(events)), "all rows to be marked published");
+    } finally {
+      await healthy.stop();
+    }
+  });
+});
+
+describe("two relays on one database", () => {
+  test("publish 200 rows between them, each exactly once", async () => {
+    const pool2 = testPool(db.url, 5);
+    const producer2 = createProducer(kafka);
+    await producer2.connect();
+    const events = Array.from({ length: 200 }, (_, n) => event(randomUUID(), n));
+    const relays: OutboxRelay[] = [];
+    try {
+      await commit(events.slice(0, 50)); // waiting when both start: they race for the same rows
+      relays.push(
+        startRelay({ batchSize: 10 }),
+        startOutboxRelay({
+          pool: pool2,
+          connectionString: db.url,
+          producer: producer2,
+          logger: silentLogger,
+          batchSize: 10,
+        }),
+      );
+      // The rest in concurrent transactions: every commit notifies both relays at once.
+      await Promise.all(
+        Array.from({ length: 15 }, (_, i) => commit(events.slice(50 + i * 10, 60 + i * 10))),
+      );
+      // Both relays drain at the same moment too.
+      await Promise.all([relays[0]!.drain(), relays[1]!.drain(), relays[0]!.drain()]);
+      await eventually(() => allPublished(ids(events)), "all 200 rows to be marked published");
+    } finally {
+      await Promise.all(relays.map((r) => r.stop()));
+      await producer2.disconnect();
+      await pool2.end();
+    }
+    await collector.caughtUp();
+    const counts = new Map<string, number>();
+    for (const m of collector.withEventIds(ids(events))) {
+      counts.set(m.headers["event-id"]!, (counts.get(m.headers["event-id"]!) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(200);
+    expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
+  });
+});
