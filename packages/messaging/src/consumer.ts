@@ -8,7 +8,15 @@ import {
 } from "@saga-shop/contracts";
 import type { IHeaders, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type { Logger } from "pino";
-import { handleOnce, UnprocessableEvent, type EventHandlers, type TransactionRunner } from "./idempotent-handler";
+import {
+  handleAllOnce,
+  handleOnce,
+  UnprocessableEvent,
+  type EventHandlers,
+  type HandleOutcome,
+  type HandlerWork,
+  type TransactionRunner,
+} from "./idempotent-handler";
 import type { SqlTransaction } from "./outbox";
 
 export interface RetryPolicy {
@@ -45,6 +53,25 @@ export interface RetryControl {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+export interface IncomingMessage {
+  message: Pick<KafkaMessage, "key" | "value" | "headers">;
+  source: MessageSource;
+}
+
+type Triage<Tx> = { work: HandlerWork<Tx> } | { done: MessageOutcome };
+
+/** A message is either an event this service handles, one it does not follow, or a dead letter. */
+async function triage<Tx extends SqlTransaction>(deps: ConsumerDeps<Tx>, { message, source }: IncomingMessage): Promise<Triage<Tx>> {
+  const parsed = parseEvent(message.value);
+  if (!parsed.ok) return { done: await deadLetter(deps, message, source, parsed.reason, 0) };
+  const handler = deps.handlers[parsed.event.type];
+  if (!handler) {
+    deps.logger.debug({ orderId: parsed.event.orderId, eventType: parsed.event.type }, "event not for this service; skipped");
+    return { done: "ignored" };
+  }
+  return { work: { event: parsed.event, handler } };
+}
+
 /**
  * Consumes one message: parse, then handle once (see handleOnce) with bounded retries.
  * It never gives up silently. A message that is not a valid event, an event its handler calls
@@ -54,34 +81,71 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function consumeMessage<Tx extends SqlTransaction>(
   deps: ConsumerDeps<Tx>,
-  message: Pick<KafkaMessage, "key" | "value" | "headers">,
+  message: IncomingMessage["message"],
   source: MessageSource,
   control: RetryControl,
 ): Promise<MessageOutcome> {
-  const parsed = parseEvent(message.value);
-  if (!parsed.ok) return deadLetter(deps, message, source, parsed.reason, 0);
-  const event = parsed.event;
-  const handler = deps.handlers[event.type];
-  const log = deps.logger.child({ orderId: event.orderId, correlationId: event.correlationId });
-  if (!handler) {
-    log.debug({ eventType: event.type }, "event not for this service; skipped");
-    return "ignored";
+  const triaged = await triage(deps, { message, source });
+  if ("done" in triaged) return triaged.done;
+  return handleWithRetries(deps, triaged.work, { message, source }, control);
+}
+
+/**
+ * Consumes messages of one partition in order, handling all their events in ONE transaction:
+ * one commit for many events. If that transaction fails, it goes back to one event at a time,
+ * so only the event at fault is retried or dead-lettered and the others still get through.
+ */
+export async function consumeBatch<Tx extends SqlTransaction>(
+  deps: ConsumerDeps<Tx>,
+  batch: readonly IncomingMessage[],
+  control: RetryControl,
+): Promise<MessageOutcome[]> {
+  const outcomes: MessageOutcome[] = [];
+  const pending: { index: number; work: HandlerWork<Tx> }[] = [];
+  for (const [index, incoming] of batch.entries()) {
+    const triaged = await triage(deps, incoming);
+    if ("done" in triaged) outcomes[index] = triaged.done;
+    else pending.push({ index, work: triaged.work });
   }
+  if (pending.length === 0) return outcomes;
+  try {
+    const results = await handleAllOnce(deps.db, deps.service, pending.map((p) => p.work), deps.onEmit);
+    results.forEach((result, k) => (outcomes[pending[k]!.index] = reportHandled(deps, pending[k]!.work.event, result)));
+  } catch (error) {
+    deps.logger.debug({ err: error, events: pending.length }, "batch transaction failed; handling its events one by one");
+    for (const { index, work } of pending) outcomes[index] = await handleWithRetries(deps, work, batch[index]!, control);
+  }
+  return outcomes;
+}
+
+// Codes of a database that is unreachable or restarting (pg, Node sockets, Prisma).
+const OUTAGE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "57P01", "57P02", "57P03", "08000", "08001", "08003", "08006", "P1001", "P1002", "P1017", "P2024"]);
+function looksLikeOutage(error: unknown): boolean {
+  for (let e: any = error, depth = 0; e && depth < 4; e = e.cause, depth++) {
+    if (OUTAGE_CODES.has(e.code) || OUTAGE_CODES.has(e.originalCode)) return true;
+    if (/Connection terminated|connection (is )?closed|Can't reach database/i.test(String(e.message))) return true;
+  }
+  return false;
+}
+
+async function handleWithRetries<Tx extends SqlTransaction>(
+  deps: ConsumerDeps<Tx>,
+  { event, handler }: HandlerWork<Tx>,
+  { message, source }: IncomingMessage,
+  control: RetryControl,
+): Promise<MessageOutcome> {
   const retry = deps.retry ?? defaultRetry;
-  for (let attempt = 1; ; attempt++) {
+  const log = deps.logger.child({ orderId: event.orderId, correlationId: event.correlationId });
+  // Only failures while the database is up count against the event: an outage is not its fault.
+  for (let attempt = 1, eventFailures = 0; ; attempt++) {
     try {
-      const result = await handleOnce(deps.db, deps.service, event, handler, deps.onEmit);
-      if (result.outcome === "duplicate") {
-        log.info({ eventId: event.id, eventType: event.type }, `${event.type} already processed; redelivery ignored`);
-        return "duplicate";
-      }
-      logHandled(log, event, result.emitted);
-      return "processed";
+      return reportHandled(deps, event, await handleOnce(deps.db, deps.service, event, handler, deps.onEmit));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       if (error instanceof UnprocessableEvent) return deadLetter(deps, message, source, reason, attempt);
-      const databaseUp = await deps.databaseIsUp();
-      if (databaseUp && attempt >= retry.attempts) return deadLetter(deps, message, source, reason, attempt);
+      const databaseUp = !looksLikeOutage(error) && (await deps.databaseIsUp());
+      if (databaseUp) eventFailures++;
+      if (eventFailures >= retry.attempts) return deadLetter(deps, message, source, reason, attempt);
       if (control.shouldStop()) throw error; // not committed: redelivered to whoever takes the partition
       const delay = Math.min(retry.maxDelayMs, retry.initialDelayMs * 2 ** Math.min(attempt - 1, 10));
       log.warn({ err: error, attempt, databaseUp, eventId: event.id }, `handling ${event.type} failed; retrying in ${delay} ms`);
@@ -89,6 +153,16 @@ export async function consumeMessage<Tx extends SqlTransaction>(
       await control.heartbeat();
     }
   }
+}
+
+function reportHandled<Tx extends SqlTransaction>(deps: ConsumerDeps<Tx>, cause: SagaEvent, result: HandleOutcome): MessageOutcome {
+  const log = deps.logger.child({ orderId: cause.orderId, correlationId: cause.correlationId });
+  if (result.outcome === "duplicate") {
+    log.info({ eventId: cause.id, eventType: cause.type }, `${cause.type} already processed; redelivery ignored`);
+    return "duplicate";
+  }
+  logHandled(log, cause, result.emitted);
+  return "processed";
 }
 
 function logHandled(log: Logger, cause: SagaEvent, emitted: SagaEvent[]) {
@@ -138,6 +212,9 @@ function copyHeaders(headers: IHeaders | undefined): Record<string, string> {
   return copy;
 }
 
+/** Enough to share one commit among many events, small enough to keep row locks short. */
+const MAX_EVENTS_PER_TRANSACTION = 100;
+
 export interface EventConsumer {
   stop(): Promise<void>;
 }
@@ -170,14 +247,18 @@ export async function startEventConsumer<Tx extends SqlTransaction>(
     partitionsConsumedConcurrently: 3,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
       const control = { heartbeat, shouldStop: () => !isRunning() || isStale() };
-      for (const message of batch.messages) {
+      for (let start = 0; start < batch.messages.length; start += MAX_EVENTS_PER_TRANSACTION) {
         if (control.shouldStop()) break;
-        const source = { topic: batch.topic, partition: batch.partition, offset: message.offset };
-        await consumeMessage(deps, message, source, control);
-        resolveOffset(message.offset);
+        const chunk = batch.messages.slice(start, start + MAX_EVENTS_PER_TRANSACTION);
+        await consumeBatch(
+          deps,
+          chunk.map((message) => ({ message, source: { topic: batch.topic, partition: batch.partition, offset: message.offset } })),
+          control,
+        );
+        resolveOffset(chunk.at(-1)!.offset);
         await heartbeat();
+        await commitOffsetsIfNecessary();
       }
-      await commitOffsetsIfNecessary();
     },
   });
   return { stop: () => consumer.disconnect() };

@@ -16,29 +16,57 @@ export interface TransactionRunner<Tx extends SqlTransaction> {
 
 export type HandleOutcome = { outcome: "processed"; emitted: SagaEvent[] } | { outcome: "duplicate" };
 
+/** One event and the handler its type maps to. */
+export interface HandlerWork<Tx> {
+  event: SagaEvent;
+  handler: SomeEventHandler<Tx>;
+}
+
 /**
- * The idempotent consumer: the event's id, the state change and the events it causes are
- * committed together, or not at all. A redelivered event finds its id and changes nothing.
+ * The idempotent consumer: for each event, its id, the state change and the events it causes
+ * are committed together, or not at all. A redelivered event finds its id and changes nothing.
+ * Several events may share one transaction (a batch from one partition): fewer commits, and the
+ * same all-or-nothing guarantee for the batch.
  */
+export async function handleAllOnce<Tx extends SqlTransaction>(
+  db: TransactionRunner<Tx>,
+  service: ServiceName,
+  work: readonly HandlerWork<Tx>[],
+  /** Sees the caused events inside the same transaction (the order service keeps its timeline so). */
+  onEmit?: (tx: Tx, emitted: SagaEvent[]) => Promise<void>,
+): Promise<HandleOutcome[]> {
+  return db.$transaction(async (tx) => {
+    const outcomes: HandleOutcome[] = [];
+    const allEmitted: SagaEvent[] = [];
+    for (const { event, handler } of work) {
+      const inserted = await tx.$executeRaw`
+        INSERT INTO processed_events (event_id, event_type) VALUES (${event.id}::uuid, ${event.type})
+        ON CONFLICT (event_id) DO NOTHING`;
+      if (inserted === 0) {
+        outcomes.push({ outcome: "duplicate" });
+        continue;
+      }
+      const drafts = await handler(event as never, tx);
+      const emitted = drafts.map((draft) => toEnvelope(draft, service, causedBy(event)));
+      allEmitted.push(...emitted);
+      outcomes.push({ outcome: "processed", emitted });
+    }
+    await addToOutbox(tx, allEmitted);
+    if (allEmitted.length > 0) await onEmit?.(tx, allEmitted);
+    return outcomes;
+  });
+}
+
+/** handleAllOnce for a single event. */
 export async function handleOnce<Tx extends SqlTransaction>(
   db: TransactionRunner<Tx>,
   service: ServiceName,
   event: SagaEvent,
   handler: SomeEventHandler<Tx>,
-  /** Sees the caused events inside the same transaction (the order service keeps its timeline so). */
   onEmit?: (tx: Tx, emitted: SagaEvent[]) => Promise<void>,
 ): Promise<HandleOutcome> {
-  return db.$transaction(async (tx) => {
-    const inserted = await tx.$executeRaw`
-      INSERT INTO processed_events (event_id, event_type) VALUES (${event.id}::uuid, ${event.type})
-      ON CONFLICT (event_id) DO NOTHING`;
-    if (inserted === 0) return { outcome: "duplicate" };
-    const drafts = await handler(event as never, tx);
-    const emitted = drafts.map((draft) => toEnvelope(draft, service, causedBy(event)));
-    await addToOutbox(tx, emitted);
-    await onEmit?.(tx, emitted);
-    return { outcome: "processed", emitted };
-  });
+  const [outcome] = await handleAllOnce(db, service, [{ event, handler }], onEmit);
+  return outcome!;
 }
 
 /** Thrown by a handler for an event that can never succeed (e.g. an unknown order): no retries. */

@@ -10,9 +10,15 @@ export interface SqlTransaction {
 
 /** Stores events to be published; call it inside the transaction that makes the change. */
 export async function addToOutbox(tx: SqlTransaction, events: readonly SagaEvent[]): Promise<void> {
-  for (const event of events) {
-    await tx.$executeRaw`
-      INSERT INTO outbox (event_id, topic, key, event)
-      VALUES (${event.id}::uuid, ${topicOf(event.producer)}, ${event.orderId}, ${JSON.stringify(event)}::jsonb)`;
-  }
+  if (events.length === 0) return;
+  // One statement for any number of events; `seq` keeps their order.
+  await tx.$executeRaw`
+    INSERT INTO outbox (event_id, topic, key, event)
+    SELECT event_id, topic, key, event FROM unnest(
+      ${events.map((e) => e.id)}::uuid[],
+      ${events.map((e) => topicOf(e.producer))}::text[],
+      ${events.map((e) => e.orderId)}::text[],
+      ${events.map((e) => JSON.stringify(e))}::jsonb[]
+    ) WITH ORDINALITY AS r(event_id, topic, key, event, n)
+    ORDER BY n`;
 }
