@@ -11,14 +11,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EventDraft, EventOf, SagaEvent, ServiceName } from "@saga-shop/contracts";
 import type { Consumer, IHeaders, Kafka } from "kafkajs";
-import { Client, Pool } from "pg";
+import { Pool } from "pg";
 import pino, { type Logger } from "pino";
+import { throwawayDatabases } from "../../../test-support/postgres";
 import { toEnvelope } from "../src/envelope";
 import type { TransactionRunner } from "../src/idempotent-handler";
 import { createKafka } from "../src/kafka";
 import type { SqlTransaction } from "../src/outbox";
 
-export const PG_SERVER = process.env.PG_TEST_SERVER ?? "postgresql://postgres@127.0.0.1:5432";
 export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").split(",");
 
 export const silentLogger: Logger = pino({ level: "silent" });
@@ -64,16 +64,6 @@ export async function eventually<T>(
 // ---------------------------------------------------------------------------------------------
 // Postgres
 
-async function adminQuery(text: string): Promise<void> {
-  const client = new Client({ connectionString: `${PG_SERVER}/postgres` });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
 const MESSAGING_TABLES = readFileSync(join(__dirname, "..", "sql", "messaging-tables.sql"), "utf8");
 /** The tests' own domain table: a handler's "effect". `hits` counts how often the effect happened. */
 const DOMAIN_TABLES = `CREATE TABLE widgets (order_id uuid PRIMARY KEY, note text, hits int NOT NULL DEFAULT 1);`;
@@ -87,18 +77,8 @@ export interface TestDatabase {
 
 /** A throwaway database with the messaging tables and `widgets`; drop() removes it (WITH FORCE). */
 export async function createTestDatabase(label: string): Promise<TestDatabase> {
-  const prefix = process.env.TEST_DB_PREFIX ?? "test_";
-  const name = `${prefix}messaging_${label}_${unique}`.replace(/[^a-z0-9_]/gi, "_").toLowerCase();
-  await adminQuery(`CREATE DATABASE "${name}"`);
-  const url = `${PG_SERVER}/${name}`;
-  const setup = new Client({ connectionString: url });
-  await setup.connect();
-  try {
-    // One simple-protocol message: the plpgsql body keeps its semicolons.
-    await setup.query(`${MESSAGING_TABLES}\n${DOMAIN_TABLES}`);
-  } finally {
-    await setup.end();
-  }
+  const databases = throwawayDatabases(`messaging_${label}`);
+  const { name, url } = await databases.create(`${MESSAGING_TABLES}\n${DOMAIN_TABLES}`);
   const pool = testPool(url);
   return {
     name,
@@ -106,7 +86,7 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
     pool,
     async drop() {
       await pool.end().catch(() => undefined);
-      await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await databases.dropAll();
     },
   };
 }

@@ -3,33 +3,15 @@ import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Client } from "pg";
+import { sql, throwawayDatabases } from "../../../../test-support/postgres";
 import { applyMigrations } from "./migrate";
 
-const SERVER = "postgresql://postgres@127.0.0.1:5432";
-const created: string[] = [];
 const tempDirs: string[] = [];
-
-// Runs one query on its own connection to any database of the local server.
-async function sql(url: string, text: string) {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
-async function freshDatabase(): Promise<string> {
-  const name = `saga_test_migrate_${process.pid}_${Date.now()}_${created.length}`;
-  await sql(`${SERVER}/postgres`, `CREATE DATABASE "${name}"`);
-  created.push(name);
-  return `${SERVER}/${name}`;
-}
+const databases = throwawayDatabases("migrate");
+const freshDatabase = async () => (await databases.create()).url;
 
 afterAll(async () => {
-  for (const name of created) await sql(`${SERVER}/postgres`, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await databases.dropAll();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -2,35 +2,17 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Client } from "pg";
+import { sql, throwawayDatabases } from "../../../../test-support/postgres";
 import { applyMigrations } from "./migrate";
 import { findSchemaDrift } from "./schema-drift";
 
-const SERVER = "postgresql://postgres@127.0.0.1:5432";
 const REPO = resolve(__dirname, "../../../..");
-const created: string[] = [];
 const tempDir = mkdtempSync(join(tmpdir(), "schema-drift-"));
-
-// Runs SQL (one script, one message) on its own connection to any database of the local server.
-async function sql(url: string, text: string) {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
-async function freshDatabase(): Promise<string> {
-  const name = `saga_test_drift_${process.pid}_${Date.now()}_${created.length}`;
-  await sql(`${SERVER}/postgres`, `CREATE DATABASE "${name}"`);
-  created.push(name);
-  return `${SERVER}/${name}`;
-}
+const databases = throwawayDatabases("drift");
+const freshDatabase = async () => (await databases.create()).url;
 
 afterAll(async () => {
-  for (const name of created) await sql(`${SERVER}/postgres`, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await databases.dropAll();
   rmSync(tempDir, { recursive: true, force: true });
 });
 
