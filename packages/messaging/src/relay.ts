@@ -14,7 +14,10 @@ export interface RelayOptions {
 }
 
 export interface OutboxRelay {
-  /** Publishes everything unsent now; resolves when the outbox is empty (or another relay has it). */
+  /**
+   * Publishes everything unsent now. Resolves when the outbox is empty, another relay holds it,
+   * or publishing failed (logged; the rows stay unsent for the next wake-up or poll).
+   */
   drain(): Promise<void>;
   stop(): Promise<void>;
 }
