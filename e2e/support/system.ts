@@ -9,8 +9,11 @@ export const root = join(__dirname, "..", "..");
 export const serviceNames = ["order", "user", "payment", "delivery"] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
-const testPorts: Record<ServiceName, number> = { order: 4001, user: 4002, payment: 4003, delivery: 4004 };
-export const urlOf = (service: ServiceName) => `http://127.0.0.1:${testPorts[service]}`;
+// TEST_PORT_BASE keeps suites that run side by side apart (e2e 4000, chaos 5000).
+const portBase = Number(process.env.TEST_PORT_BASE ?? 4000);
+const portOffset: Record<ServiceName, number> = { order: 1, user: 2, payment: 3, delivery: 4 };
+export const portOf = (service: ServiceName, instance = 1) => portBase + portOffset[service] + (instance - 1) * 10;
+export const urlOf = (service: ServiceName, instance = 1) => `http://127.0.0.1:${portOf(service, instance)}`;
 export const databaseUrlOf = (service: ServiceName) => {
   const name = `${process.env.TEST_DB_PREFIX ?? "test_"}${service}_service`;
   return `postgresql://${name}:${name}@127.0.0.1:5432/${name}`;
@@ -37,6 +40,10 @@ export class RunningService {
     private child: ChildProcess,
   ) {}
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   get exited(): boolean {
     return this.child.exitCode !== null || this.child.signalCode !== null;
   }
@@ -49,19 +56,18 @@ export class RunningService {
   }
 }
 
-export async function startService(name: ServiceName, extraEnv: Record<string, string> = {}): Promise<RunningService> {
-  const logDir = join(root, ".local", "e2e-logs");
+export async function startService(name: ServiceName, instance = 1): Promise<RunningService> {
+  const logDir = join(root, ".local", process.env.TEST_LOG_DIR ?? "e2e-logs");
   mkdirSync(logDir, { recursive: true });
-  const log = createWriteStream(join(logDir, `${name}.log`), { flags: "a" });
+  const log = createWriteStream(join(logDir, `${name}-${instance}.log`), { flags: "a" });
   const child = spawn(process.execPath, [join(root, "services", name, "dist", "main.js")], {
     env: {
       ...process.env,
-      PORT: String(testPorts[name]),
+      PORT: String(portOf(name, instance)),
       DATABASE_URL: databaseUrlOf(name),
       KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? "127.0.0.1:19092",
       LOG_LEVEL: "info",
       LOG_PRETTY: "0",
-      ...extraEnv,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -69,8 +75,8 @@ export async function startService(name: ServiceName, extraEnv: Record<string, s
   child.stderr?.pipe(log);
   const service = new RunningService(name, child);
   await waitFor(`${name} service to be ready`, async () => {
-    if (service.exited) throw new Error(`${name} exited during start; see .local/e2e-logs/${name}.log`);
-    const response = await fetch(`${urlOf(name)}/health/ready`);
+    if (service.exited) throw new Error(`${name} exited during start; see ${logDir}/${name}-${instance}.log`);
+    const response = await fetch(`${urlOf(name, instance)}/health/ready`);
     return response.ok ? true : undefined;
   });
   return service;

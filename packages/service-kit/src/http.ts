@@ -47,13 +47,29 @@ const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart })
   const check = TypeCompiler.Compile(schema);
   const fromText = httpPart !== "body";
   return (input: unknown) => {
-    const value = fromText ? Value.Convert(schema, Value.Default(schema, Value.Clone(input))) : input;
+    const value = fromText ? Value.Default(schema, numbersFromText(schema, input)) : input;
     if (check.Check(value)) return { value };
     const error = check.Errors(value).First();
     const where = `${httpPart ?? "request"}${error?.path ?? ""}`;
     return { error: new Error(`${where}: ${error?.message ?? "is not valid"}`) };
   };
 };
+
+/**
+ * Turns text fields that the schema wants as numbers into numbers, but only text that is
+ * exactly a number: "1.5" for an integer stays text and fails validation instead of becoming 1.
+ */
+function numbersFromText(schema: TSchema, input: unknown): unknown {
+  if (typeof input !== "object" || input === null || !schema.properties) return input;
+  const output: Record<string, unknown> = { ...(input as Record<string, unknown>) };
+  for (const [name, field] of Object.entries(schema.properties as Record<string, TSchema>)) {
+    const text = output[name];
+    if (typeof text !== "string") continue;
+    if (field.type === "integer" && /^-?\d{1,15}$/.test(text)) output[name] = Number(text);
+    if (field.type === "number" && /^-?\d{1,15}(\.\d{1,15})?$/.test(text)) output[name] = Number(text);
+  }
+  return output;
+}
 
 export interface Readiness {
   [dependency: string]: () => Promise<boolean>;

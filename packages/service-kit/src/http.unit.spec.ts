@@ -122,6 +122,14 @@ describe("requests the client got wrong: 4xx saying what was wrong", () => {
     expect(response.json()).toEqual({ statusCode: 400, error: "Bad Request", message: expect.stringContaining("querystring/limit") });
   });
 
+  test.each(["1.5", "1e1", "0x10", "5abc", " 5"])(
+    "given limit=%j, text that is not exactly an integer, when called, then 400 rather than a guess",
+    async (limit) => {
+      const response = await app.inject({ method: "GET", url: `/page?limit=${encodeURIComponent(limit)}` });
+      expect(response.statusCode).toBe(400);
+    },
+  );
+
   test("given a JSON content-type with an empty body, when posted, then 400", async () => {
     const response = await postItems("");
     expect(response.statusCode).toBe(400);
