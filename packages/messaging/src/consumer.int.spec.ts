@@ -421,6 +421,13 @@ describe("consumeBatch: many events, one transaction", () => {
     for (const event of events) expect(await widget(event.orderId)).toEqual({ hits: 1 });
   });
 
+  test("the same event twice in one batch (a relay re-published it) has its effect once", async () => {
+    const event = creditReserved();
+    const batch = [0, 1].map((i) => ({ message: received(event), source: at(20 + i) }));
+    expect(await consumeBatch(deps(), batch, control)).toEqual(["processed", "duplicate"]);
+    expect(await widget(event.orderId)).toEqual({ hits: 1 });
+  });
+
   test("one bad event in a batch: the others still commit, it alone is dead-lettered, poison bytes too", async () => {
     const [first, bad, last] = [creditReserved(), creditReserved(), creditReserved()];
     behaviour.set(bad.orderId, "unprocessable");

@@ -36,13 +36,18 @@ export async function handleAllOnce<Tx extends SqlTransaction>(
   onEmit?: (tx: Tx, emitted: SagaEvent[]) => Promise<void>,
 ): Promise<HandleOutcome[]> {
   return db.$transaction(async (tx) => {
+    // One statement records every event of the batch; the ids it returns are the ones not seen before.
+    const recorded = await tx.$queryRaw<{ event_id: string }[]>`
+      INSERT INTO processed_events (event_id, event_type)
+      SELECT * FROM unnest(${work.map((w) => w.event.id)}::uuid[], ${work.map((w) => w.event.type)}::text[])
+      ON CONFLICT (event_id) DO NOTHING
+      RETURNING event_id`;
+    const firstTime = new Set(recorded.map((row) => row.event_id));
     const outcomes: HandleOutcome[] = [];
     const allEmitted: SagaEvent[] = [];
     for (const { event, handler } of work) {
-      const inserted = await tx.$executeRaw`
-        INSERT INTO processed_events (event_id, event_type) VALUES (${event.id}::uuid, ${event.type})
-        ON CONFLICT (event_id) DO NOTHING`;
-      if (inserted === 0) {
+      // delete: a second copy of the same event in this batch is a duplicate too
+      if (!firstTime.delete(event.id)) {
         outcomes.push({ outcome: "duplicate" });
         continue;
       }

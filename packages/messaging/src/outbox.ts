@@ -6,6 +6,7 @@ import { topicOf, type SagaEvent } from "@saga-shop/contracts";
  */
 export interface SqlTransaction {
   $executeRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<number>;
+  $queryRaw<T = unknown>(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<T>;
 }
 
 /** Stores events to be published; call it inside the transaction that makes the change. */

@@ -105,10 +105,7 @@ export function testPool(url: string, max = 10): Pool {
 /** The transaction object the tests' runner hands out: what the messaging code needs, plus a query helper. */
 export interface PgTx extends SqlTransaction {
   $executeRaw(strings: TemplateStringsArray, ...values: unknown[]): Promise<number>;
-  $queryRaw<R extends Record<string, unknown> = Record<string, unknown>>(
-    strings: TemplateStringsArray,
-    ...values: unknown[]
-  ): Promise<R[]>;
+  $queryRaw<T = Record<string, unknown>[]>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T>;
 }
 
 /** `a ${x} b ${y}` → "a $1 b $2", like Prisma's tagged templates. */
@@ -129,9 +126,9 @@ export function pgTransactionRunner(pool: Pool): TransactionRunner<PgTx> {
             const result = await client.query(toParameterised(strings), values);
             return result.rowCount ?? 0;
           },
-          async $queryRaw(strings, ...values) {
+          async $queryRaw<T>(strings: TemplateStringsArray, ...values: unknown[]) {
             const result = await client.query(toParameterised(strings), values);
-            return result.rows;
+            return result.rows as T;
           },
         };
         const result = await fn(tx);
