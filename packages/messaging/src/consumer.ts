@@ -235,6 +235,10 @@ export async function startEventConsumer<Tx extends SqlTransaction>(
     allowAutoTopicCreation: false,
     // kafkajs waits up to 5 s for a fetch to fill by default: seconds of latency per saga hop.
     maxWaitTimeInMs: 50,
+    // A crashed instance's partitions move to the others after this long without a heartbeat
+    // (kafkajs's default is 30 s, which a restart after SIGKILL would wait out too).
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (!payload.restart) onCrash(payload.error);
