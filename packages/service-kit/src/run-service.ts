@@ -10,10 +10,10 @@ import {
   type TransactionRunner,
 } from "@saga-shop/messaging";
 import { join } from "node:path";
-import { Pool } from "pg";
 import type { Logger } from "pino";
 import { loadConfig, type Env, type ServiceConfig } from "./config";
 import { applyMigrations } from "./database/migrate";
+import { createPool } from "./database/pool";
 import { buildHttpApp, type HttpApp } from "./http";
 import { createLogger } from "./logger";
 
@@ -65,10 +65,10 @@ export async function startService<Db extends ServiceDatabase<Tx>, Tx extends Sq
     log,
   });
 
-  const db = definition.createDatabase(new PrismaPg({ connectionString: config.databaseUrl, max: 10 }));
+  const pool = createPool(config.databaseUrl, 10, logger);
+  const db = definition.createDatabase(new PrismaPg(pool));
   // The relay's own small pool: it holds a transaction open while Kafka acknowledges.
-  const relayPool = new Pool({ connectionString: config.databaseUrl, max: 2 });
-  relayPool.on("error", (error) => logger.warn({ err: error }, "idle relay connection lost"));
+  const relayPool = createPool(config.databaseUrl, 2, logger);
 
   const kafka = createKafka({ clientId: `${config.service}-service`, brokers: config.kafkaBrokers, logger });
   const producer = createProducer(kafka);
@@ -126,7 +126,8 @@ export async function startService<Db extends ServiceDatabase<Tx>, Tx extends Sq
         await relay.drain();
         await relay.stop();
         await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
-        await Promise.allSettled([db.$disconnect(), relayPool.end()]);
+        await db.$disconnect();
+        await Promise.allSettled([pool.end(), relayPool.end()]);
         logger.info("stopped");
       })()),
   };
