@@ -1,5 +1,6 @@
-// Three kinds of test, each runnable alone: `pnpm jest --selectProjects unit|int|e2e`.
+// Four kinds of test, each runnable alone: `pnpm jest --selectProjects unit|int|e2e|chaos`.
 // unit: pure, no I/O. int: real Postgres + real Kafka. e2e: the four services as processes.
+// chaos: the services killed, the broker and the database restarted (`pnpm test:chaos` only).
 const swc = ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }];
 const shared = {
   transform: { "^.+\\.[tj]s$": swc },
@@ -10,5 +11,5 @@ const shared = {
 };
 const project = (displayName, pattern) => ({ ...shared, displayName, testMatch: [`<rootDir>/**/${pattern}`], testPathIgnorePatterns: ["/node_modules/", "/dist/"] });
 module.exports = {
-  projects: [project("unit", "*.unit.spec.ts"), project("int", "*.int.spec.ts"), project("e2e", "*.e2e.spec.ts")],
+  projects: [project("unit", "*.unit.spec.ts"), project("int", "*.int.spec.ts"), project("e2e", "*.e2e.spec.ts"), project("chaos", "*.chaos.spec.ts")],
 };

@@ -24,7 +24,10 @@ try {
   const report = join(root, ".local", "jest-report.json");
   rmSync(report, { force: true });
   try {
-    run(process.execPath, [jest, "--runInBand", "--json", `--outputFile=${report}`, ...process.argv.slice(2)], {
+    // The chaos project kills processes and restarts Postgres: `pnpm test:chaos` runs it, not this.
+    const args = process.argv.slice(2);
+    const projects = args.some((a) => a.startsWith("--selectProjects")) ? [] : ["--selectProjects", "unit", "int", "e2e"];
+    run(process.execPath, [jest, "--runInBand", "--json", `--outputFile=${report}`, ...projects, ...args], {
       env: { ...process.env, KAFKA_BROKERS: "127.0.0.1:19092", TEST_DB_PREFIX: "test_" },
     });
     exitCode = 0;

@@ -4,6 +4,7 @@ import { type TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { Value } from "@sinclair/typebox/value";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifySchemaCompiler } from "fastify";
+import type { Socket } from "node:net";
 import type { Logger } from "pino";
 
 const createFastify = (logger: Logger) =>
@@ -11,9 +12,29 @@ const createFastify = (logger: Logger) =>
     // Per-request lines would drown the saga's story; refusals and failures are logged below.
     loggerInstance: logger.child({ component: "http" }, { level: "warn" }) as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
+    clientErrorHandler: answerUnparsableRequest,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
 export type HttpApp = ReturnType<typeof createFastify>;
+
+/**
+ * For requests Node cannot even parse (headers over the limit, not HTTP): a JSON answer that says
+ * the connection is closing, so a keep-alive client does not send its next request into it.
+ */
+function answerUnparsableRequest(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, text, message] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "Request Header Fields Too Large", "request headers are over the size limit"]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Request Timeout", "the request took too long to arrive"]
+        : [400, "Bad Request", "the request is not valid HTTP"];
+  const body = JSON.stringify({ statusCode: status, error: text, message });
+  if (!socket.writable) return void socket.destroy();
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
 
 /** An HTTP error with a status and a reason the client can act on. */
 export class HttpError extends Error {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { ServiceName } from "./system";
+import type { ServiceName } from "../../e2e/support/system";
 
 // Generated bad requests for every endpoint: each one must get a 4xx with a JSON reason.
 // Deterministic (seeded), so a failure can be replayed.

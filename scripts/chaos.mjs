@@ -1,0 +1,117 @@
+// `pnpm test:chaos`: the reliability suite (chaos/*.chaos.spec.ts). Like `pnpm test`, but with a
+// broker of its own (39092/39093, .local/kafka-chaos, fresh each run), fresh `chaos_` databases
+// and service ports 5001-5004, so it can kill, restart and flood things without touching a
+// running `pnpm start` (3001-3004) or `pnpm test` (4001-4004, broker 19092).
+// It prints its figures at the end and writes them to results/chaos-summary.json.
+// Extra arguments go to jest, e.g. `pnpm test:chaos -t poison`. CHAOS_SEED=<n> replays a run's plan.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { ensurePostgres, prepareDatabases } from "./lib/databases.mjs";
+import { kafka, root, run } from "./lib/run.mjs";
+
+const started = Date.now();
+const broker = { KAFKA_PORT: "39092", KAFKA_CONTROLLER_PORT: "39093", KAFKA_DIR: join(root, ".local", "kafka-chaos") };
+const brokers = `127.0.0.1:${broker.KAFKA_PORT}`;
+const resultsDir = join(root, "results");
+const partsDir = join(resultsDir, "chaos");
+const seed = process.env.CHAOS_SEED ?? String(Date.now() % 1_000_000);
+
+// Ctrl-C reaches jest and the services too; staying alive here lets the broker be stopped.
+process.on("SIGINT", () => console.error("\nchaos: interrupted; cleaning up"));
+
+run(process.execPath, [join(root, "scripts", "build.mjs")]);
+run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.tests.json"]);
+await prepareDatabases({ prefix: "chaos_", fresh: true });
+rmSync(join(root, ".local", "chaos-logs"), { recursive: true, force: true });
+rmSync(partsDir, { recursive: true, force: true });
+kafka("reset", broker);
+kafka("start", broker);
+let exitCode = 1;
+try {
+  const env = { ...process.env, ...broker, KAFKA_BROKERS: brokers, TEST_DB_PREFIX: "chaos_", TEST_PORT_BASE: "5000", TEST_LOG_DIR: "chaos-logs", CHAOS_SEED: seed };
+  run(process.execPath, [join(root, "packages/messaging/dist/create-topics.js")], { env });
+  const jest = join(root, "node_modules", "jest", "bin", "jest.js");
+  run(process.execPath, [jest, "--runInBand", "--selectProjects", "chaos", ...process.argv.slice(2)], { env });
+  exitCode = 0;
+} catch (error) {
+  console.error(error.message);
+} finally {
+  kafka("stop", broker);
+  // A Postgres restart that went wrong must not leave this machine without its database.
+  await ensurePostgres().catch((error) => console.error(`chaos: ${error.message}`));
+}
+
+// One summary of every part that ran.
+const parts = existsSync(partsDir)
+  ? Object.fromEntries(readdirSync(partsDir).filter((f) => f.endsWith(".json")).map((f) => [f.replace(/\.json$/, ""), JSON.parse(readFileSync(join(partsDir, f), "utf8"))]))
+  : {};
+const { crash = {}, poison = {}, "bad-input": bad = {} } = parts;
+const sum = (...xs) => (xs.some((x) => x === undefined) ? undefined : xs.reduce((a, b) => a + b, 0));
+const summary = {
+  date: new Date().toISOString(),
+  machine: `${cpus().length} cores, Node ${process.version}`,
+  seed: Number(seed),
+  passed: exitCode === 0,
+  ordersPlaced: sum(crash.ordersPlaced, crash.secondInstance?.orders),
+  ordersTerminal: sum(crash.ordersTerminal, crash.secondInstance?.terminal),
+  ordersLost: sum(crash.lost, crash.secondInstance?.lost),
+  duplicatedEffects: sum(crash.duplicatedEffects, crash.secondInstance?.duplicatedEffects),
+  wrongOutcomes: crash.wrongOutcomes,
+  creditMismatches: crash.creditMismatches,
+  eventsRedelivered: crash.redelivery?.eventsRedelivered,
+  redeliveriesRecognised: crash.redelivery?.recognisedAsDuplicates,
+  redeliveryRowsChanged: crash.redelivery?.rowsChanged,
+  redeliveryNewEvents: crash.redelivery?.newEvents,
+  republishedAfterCrashes: crash.republishedAfterCrashes ? Object.values(crash.republishedAfterCrashes).reduce((a, b) => a + b, 0) : undefined,
+  poisonTried: poison.poisonTried,
+  poisonDeadLettered: poison.deadLettered,
+  poisonDeadLetterExpected: poison.deadLetteredExpected,
+  poisonIgnoredByRule: sum(poison.ignoredByRule, poison.duplicatesIgnored),
+  poisonStateChanges: poison.stateChanges,
+  badRequestsTried: bad.badRequestsTried,
+  badRequests5xx: bad.fiveXx,
+  badRequestFailures: bad.failures,
+  serviceKills: crash.kills,
+  kafkaRestarts: crash.kafkaRestarts,
+  postgresRestarts: crash.postgresRestarts,
+  serviceCrashes: crash.crashes,
+  chosenExits: crash.selfExits?.filter((e) => e.kind !== "crash").length,
+  settleSeconds: crash.settleSeconds,
+  secondInstanceDuplicatePublishes: crash.secondInstance?.duplicatePublishes,
+  totalSeconds: Math.round((Date.now() - started) / 1000),
+  parts,
+};
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(join(resultsDir, "chaos-summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+
+const rows = [
+  ["orders placed", summary.ordersPlaced],
+  ["orders terminal", summary.ordersTerminal],
+  ["orders or effects lost", summary.ordersLost],
+  ["duplicated effects", summary.duplicatedEffects],
+  ["wrong outcomes", summary.wrongOutcomes],
+  ["credit balances off", summary.creditMismatches],
+  ["events redelivered (groups rewound)", summary.eventsRedelivered],
+  ["  recognised as already processed", summary.redeliveriesRecognised],
+  ["  rows changed / events emitted by it", summary.redeliveryRowsChanged === undefined ? undefined : `${summary.redeliveryRowsChanged} / ${summary.redeliveryNewEvents}`],
+  ["events re-published after crashes", summary.republishedAfterCrashes],
+  ["poison messages tried", summary.poisonTried],
+  ["  dead-lettered (expected)", summary.poisonDeadLettered === undefined ? undefined : `${summary.poisonDeadLettered} (${summary.poisonDeadLetterExpected})`],
+  ["  ignored by rule, logged", summary.poisonIgnoredByRule],
+  ["  state changes", summary.poisonStateChanges],
+  ["bad requests tried", summary.badRequestsTried],
+  ["  5xx seen", summary.badRequests5xx],
+  ["  not a 4xx with a JSON reason", summary.badRequestFailures],
+  ["services SIGKILLed and restarted", summary.serviceKills],
+  ["Kafka / Postgres restarts", crash.kafkaRestarts === undefined ? undefined : `${summary.kafkaRestarts} / ${summary.postgresRestarts}`],
+  ["services that crashed (uncaught error)", summary.serviceCrashes],
+  ["  exits they chose (could not start, ...)", summary.chosenExits],
+  ["time to settle after the last disruption", summary.settleSeconds === undefined ? undefined : `${summary.settleSeconds} s`],
+  ["2 payment instances: duplicate publishes", summary.secondInstanceDuplicatePublishes],
+  ["whole run", `${summary.totalSeconds} s`],
+];
+const width = Math.max(...rows.map(([label]) => label.length));
+console.log(`\nchaos summary (${summary.passed ? "PASSED" : "FAILED"}, seed ${seed}; results/chaos-summary.json)`);
+for (const [label, value] of rows) console.log(`  ${label.padEnd(width)}  ${value ?? "(not run)"}`);
+process.exit(exitCode);
