@@ -78,8 +78,10 @@ export class ServiceProcess {
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
+    // Two sources, one file: neither may close it, or the other writes after its end.
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once("close", () => log.end());
     // The last words of the process, to tell a chosen exit from a crash.
     const tail = { stdout: "", stderr: "" };
     child.stdout?.on("data", (chunk: Buffer) => void (tail.stdout = (tail.stdout + chunk.toString()).slice(-8192)));

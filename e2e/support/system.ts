@@ -71,8 +71,10 @@ export async function startService(name: ServiceName, instance = 1): Promise<Run
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  // Two sources, one file: neither may close it, or the other writes after its end.
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  child.once("close", () => log.end());
   const service = new RunningService(name, child);
   await waitFor(`${name} service to be ready`, async () => {
     if (service.exited) throw new Error(`${name} exited during start; see ${logDir}/${name}-${instance}.log`);
