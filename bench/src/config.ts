@@ -1,0 +1,87 @@
+import { join } from "node:path";
+
+// Every knob of a run. `BENCH_QUICK=1` (or `--quick`) is a ~3 minute run without a soak; the
+// default full run takes about 10 minutes including a soak of BENCH_SOAK_SECONDS (300; 0 turns it
+// off). Finer: BENCH_FLOOR_HOPS, BENCH_FLOOR_BATCH_MESSAGES, BENCH_FLOOR_PG_TX, BENCH_LIGHT_HAPPY,
+// BENCH_LIGHT_COMPENSATION, BENCH_STEP_SECONDS (closed loop), BENCH_OPEN_SECONDS; BENCH_PROFILE=1
+// takes V8 CPU profiles of the services. PG_ADMIN_URL as for the other scripts.
+
+export const root = join(__dirname, "..", "..");
+const env = process.env;
+const quick = env.BENCH_QUICK === "1" || process.argv.includes("--quick");
+const num = (name: string, fallback: number) => (env[name] !== undefined && env[name] !== "" ? Number(env[name]) : fallback);
+
+const adminUrl = env.PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+/** The same server as the admin URL, as the same (super)user, another database. */
+export const superuserUrlOf = (database: string) => {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+};
+/** The service's own role, as scripts/lib/databases.mjs creates it. */
+export const serviceDatabaseUrlOf = (service: string) => {
+  const name = `${settings.dbPrefix}${service}_service`;
+  const url = new URL(adminUrl);
+  return `postgresql://${name}:${name}@${url.host}/${name}`;
+};
+
+export const settings = {
+  mode: quick ? ("quick" as const) : ("full" as const),
+  adminUrl,
+  dbPrefix: "bench_",
+  kafkaBrokers: env.BENCH_KAFKA_BROKERS ?? "127.0.0.1:49092",
+  kafkaDir: env.BENCH_KAFKA_DIR ?? join(root, ".local", "kafka-bench"),
+  logDir: join(root, ".local", "bench-logs"),
+  /** V8 CPU profiles of the services (BENCH_PROFILE=1); profiling slows them, so such a run's figures are not comparable. */
+  profile: env.BENCH_PROFILE === "1",
+  profileDir: join(root, ".local", "bench-profiles"),
+  ports: { order: 6001, user: 6002, payment: 6003, delivery: 6004 },
+  users: 200,
+  floor: {
+    hopMessages: num("BENCH_FLOOR_HOPS", quick ? 200 : 1000),
+    batchMessages: num("BENCH_FLOOR_BATCH_MESSAGES", quick ? 30_000 : 100_000),
+    batchSize: 500, // the relay's batch size
+    pgTransactions: num("BENCH_FLOOR_PG_TX", quick ? 1000 : 3000),
+    pgClients: 4,
+    pgRateSeconds: quick ? 3 : 5,
+  },
+  warmup: {
+    /** First a few sagas one by one (the consumer groups join), then load, so V8 has compiled the hot paths. */
+    sequential: 10,
+    concurrency: 8,
+    seconds: quick ? 6 : 12,
+  },
+  light: {
+    happy: num("BENCH_LIGHT_HAPPY", quick ? 60 : 200),
+    compensation: num("BENCH_LIGHT_COMPENSATION", quick ? 30 : 100),
+    pollMs: 10,
+  },
+  idleSeconds: quick ? 3 : 5,
+  closed: {
+    concurrencies: [2, 4, 8, 16, 32, 64, 128, 256],
+    warmupSeconds: 2,
+    seconds: num("BENCH_STEP_SECONDS", quick ? 6 : 8),
+    /** A step must beat the best so far by this much to count as growth... */
+    minGain: 0.05,
+    /** ...and after this many steps without growth the search stops. */
+    patience: 2,
+    /** ...but not before this many in flight: on a shared machine one disturbed step must not end the search. */
+    minConcurrency: 32,
+    pollMs: 10,
+  },
+  open: {
+    fractions: [0.5, 0.8],
+    warmupSeconds: quick ? 2 : 3,
+    seconds: num("BENCH_OPEN_SECONDS", quick ? 12 : 20),
+  },
+  soak: {
+    seconds: num("BENCH_SOAK_SECONDS", quick ? 0 : 300),
+    fraction: 0.5,
+    sampleSeconds: 5,
+    windowSeconds: 30,
+  },
+  /** A saga that has not finished after this long counts as lost. */
+  drainTimeoutMs: 60_000,
+  targets: { floorRatio: 2, p99Ms: 250, sagasPerSecond: 200, rssMb: 200 },
+};
+export type Settings = typeof settings;

@@ -1,0 +1,87 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { root, serviceDatabaseUrlOf, settings } from "./config";
+import { httpJson } from "./http";
+import { sleep } from "./stats";
+
+// The four services as the real processes `node services/<s>/dist/main.js`, against the
+// bench broker and the bench_ databases, on ports 6001–6004, logging at warn.
+
+export const serviceNames = ["order", "user", "payment", "delivery"] as const;
+export type ServiceName = (typeof serviceNames)[number];
+
+export interface ServiceProcess {
+  name: ServiceName;
+  pid: number;
+  port: number;
+  child: ChildProcess;
+}
+
+async function startOne(name: ServiceName): Promise<ServiceProcess> {
+  const port = settings.ports[name];
+  // Straight into the file: the service's output must not depend on this process reading it.
+  const log = openSync(join(settings.logDir, `${name}.log`), "a");
+  // BENCH_PROFILE=1: a V8 CPU profile per service, written when it stops (see profile-summary.ts).
+  const profile = settings.profile ? ["--cpu-prof", `--cpu-prof-dir=${join(settings.profileDir, name)}`] : [];
+  const child = spawn(process.execPath, [...profile, join(root, "services", name, "dist", "main.js")], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATABASE_URL: serviceDatabaseUrlOf(name),
+      KAFKA_BROKERS: settings.kafkaBrokers,
+      LOG_LEVEL: "warn",
+      LOG_PRETTY: "0",
+    },
+    stdio: ["ignore", log, log],
+  });
+  closeSync(log);
+  const started: ServiceProcess = { name, pid: child.pid!, port, child };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${name} exited during start; see ${join(settings.logDir, `${name}.log`)}`);
+    }
+    try {
+      if ((await httpJson(port, "GET", "/health/ready")).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stopServices([started]);
+      throw new Error(`${name} not ready after 60 s`);
+    }
+    await sleep(200);
+  }
+  return started;
+}
+
+export async function startServices(): Promise<ServiceProcess[]> {
+  rmSync(settings.logDir, { recursive: true, force: true });
+  mkdirSync(settings.logDir, { recursive: true });
+  if (settings.profile) rmSync(settings.profileDir, { recursive: true, force: true });
+  const results = await Promise.allSettled(serviceNames.map(startOne));
+  const running = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) {
+    await stopServices(running);
+    throw failed.reason;
+  }
+  return running;
+}
+
+export async function stopServices(services: readonly ServiceProcess[]): Promise<void> {
+  await Promise.all(
+    services.map(async ({ child }) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 25_000);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
+}
+
+export const alive = (s: ServiceProcess) => s.child.exitCode === null && s.child.signalCode === null;

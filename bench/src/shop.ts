@@ -1,0 +1,174 @@
+import { ResilientClient } from "./db";
+import { settings, superuserUrlOf } from "./config";
+import { httpJson } from "./http";
+
+// The shop through its HTTP API, and the order database's timestamps: the harness knows
+// nothing else about the system (no events, no internals).
+
+export type SagaKind = "happy" | "compensation";
+const countryOf: Record<SagaKind, string> = { happy: "KR", compensation: "AQ" };
+export const expectedStatus: Record<SagaKind, string> = { happy: "APPROVED", compensation: "CANCELLED" };
+
+export async function createUsers(count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 20) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(20, count - i) }, (_, k) =>
+        httpJson<{ id: string }>(settings.ports.user, "POST", "/users", { name: `bench user ${i + k}`, creditLimitCents: 1_000_000_000 }),
+      ),
+    );
+    for (const response of batch) {
+      if (response.status !== 201) throw new Error(`could not create a user: ${response.status} ${JSON.stringify(response.body)}`);
+      ids.push(response.body.id);
+    }
+  }
+  return ids;
+}
+
+export interface Placed {
+  id: string;
+  kind: SagaKind;
+  /** When the POST was meant to go out (open loop) or went out (closed loop), epoch ms. */
+  intendedAt: number;
+  postStart: number;
+  postEnd: number;
+}
+
+let nextUser = 0;
+export async function placeOrder(users: readonly string[], kind: SagaKind, intendedAt = Date.now()): Promise<Placed> {
+  const userId = users[nextUser++ % users.length]!;
+  const postStart = Date.now();
+  const response = await httpJson<{ id: string }>(settings.ports.order, "POST", "/orders", {
+    userId,
+    items: [{ sku: "bench", quantity: 1, unitPriceCents: 100 }],
+    paymentToken: "tok_visa",
+    shippingAddress: { line1: "1 Main St", city: "Seoul", postalCode: "04524", country: countryOf[kind] },
+  });
+  if (response.status !== 202) throw new Error(`order refused: ${response.status} ${JSON.stringify(response.body)}`);
+  return { id: response.body.id, kind, intendedAt, postStart, postEnd: Date.now() };
+}
+
+export interface Finished {
+  id: string;
+  status: string;
+  /** orders.created_at and orders.completed_at, epoch ms (the column has ms precision). */
+  createdAt: number;
+  completedAt: number;
+}
+
+const FINISHED_SQL = `
+  SELECT id, status::text AS status,
+         (extract(epoch FROM created_at) * 1000)::float8 AS created,
+         (extract(epoch FROM completed_at) * 1000)::float8 AS completed
+  FROM orders WHERE id = ANY($1::uuid[]) AND completed_at IS NOT NULL`;
+
+/**
+ * Reads terminal orders from the order database as the postgres superuser. Polling only tells
+ * the load generator that an order is done (so it can send the next); the latency itself is
+ * always completed_at − created_at as the database recorded them.
+ */
+export class OrderDatabase {
+  private readonly client = new ResilientClient(superuserUrlOf(`${settings.dbPrefix}order_service`));
+  private readonly waiting = new Map<string, (finished: Finished) => void>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  pollMs = 10;
+  polls = 0;
+  pollErrors = 0;
+
+  async connect(): Promise<void> {
+    await this.client.query("SELECT 1");
+  }
+
+  get reconnects(): number {
+    return this.client.reconnects;
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.timer);
+    await this.client.end();
+  }
+
+  /** Resolves when the order has reached a terminal state, or with undefined after timeoutMs. */
+  whenFinished(id: string, timeoutMs: number): Promise<Finished | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve(undefined);
+      }, timeoutMs);
+      this.waiting.set(id, (finished) => {
+        clearTimeout(timer);
+        resolve(finished);
+      });
+      this.schedule();
+    });
+  }
+
+  get waitingCount(): number {
+    return this.waiting.size;
+  }
+
+  private schedule(): void {
+    if (this.timer || this.polling || this.waiting.size === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.poll();
+    }, this.pollMs);
+  }
+
+  private async poll(): Promise<void> {
+    this.polling = true;
+    try {
+      this.polls++;
+      for (const finished of await this.finished([...this.waiting.keys()])) {
+        this.waiting.get(finished.id)?.(finished);
+        this.waiting.delete(finished.id);
+      }
+    } catch (error) {
+      // Keep polling: the waiting orders time out on their own if this never recovers.
+      this.pollErrors++;
+      if (this.pollErrors === 1) console.error(`\nreading the order database failed (will retry): ${String(error)}`);
+    } finally {
+      this.polling = false;
+      this.schedule();
+    }
+  }
+
+  /** The terminal ones among these orders. */
+  async finished(ids: readonly string[]): Promise<Finished[]> {
+    const out: Finished[] = [];
+    for (let i = 0; i < ids.length; i += 5000) {
+      const { rows } = await this.client.query<{ id: string; status: string; created: number; completed: number }>(FINISHED_SQL, [
+        ids.slice(i, i + 5000),
+      ]);
+      for (const r of rows) out.push({ id: r.id, status: r.status, createdAt: r.created, completedAt: r.completed });
+    }
+    return out;
+  }
+
+  /** Waits until all these orders are terminal (or the timeout passes); returns what finished. */
+  async drain(ids: readonly string[], timeoutMs: number, onProgress?: (done: number) => void): Promise<Map<string, Finished>> {
+    const done = new Map<string, Finished>();
+    let open = [...ids];
+    const deadline = Date.now() + timeoutMs;
+    while (open.length > 0 && Date.now() < deadline) {
+      for (const f of await this.finished(open)) done.set(f.id, f);
+      open = open.filter((id) => !done.has(id));
+      onProgress?.(done.size);
+      if (open.length > 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    return done;
+  }
+
+  async countNotTerminal(): Promise<number> {
+    const { rows } = await this.client.query<{ n: number }>("SELECT count(*)::int AS n FROM orders WHERE status = 'PENDING'");
+    return rows[0]!.n;
+  }
+
+  async tableSizes(): Promise<Record<string, number>> {
+    const { rows } = await this.client.query<{ name: string; rows: number }>(
+      "SELECT relname AS name, n_live_tup::int AS rows FROM pg_stat_user_tables ORDER BY relname",
+    );
+    return Object.fromEntries(rows.map((r) => [r.name, r.rows]));
+  }
+}
