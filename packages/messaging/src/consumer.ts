@@ -118,8 +118,13 @@ export async function consumeBatch<Tx extends SqlTransaction>(
   return outcomes;
 }
 
-// Codes of a database that is unreachable or restarting (pg, Node sockets, Prisma).
-const OUTAGE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "57P01", "57P02", "57P03", "08000", "08001", "08003", "08006", "P1001", "P1002", "P1017", "P2024"]);
+// Codes of a database that is unreachable, restarting or overloaded (pg, Node sockets, Prisma's
+// P1xxx connection errors, P2024 pool timeout, P2028 no transaction in time): never the event's fault.
+const OUTAGE_CODES = new Set([
+  ...["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT"],
+  ...["57P01", "57P02", "57P03", "08000", "08001", "08003", "08006"],
+  ...["P1001", "P1002", "P1017", "P2024", "P2028"],
+]);
 function looksLikeOutage(error: unknown): boolean {
   for (let e: any = error, depth = 0; e && depth < 4; e = e.cause, depth++) {
     if (OUTAGE_CODES.has(e.code) || OUTAGE_CODES.has(e.originalCode)) return true;

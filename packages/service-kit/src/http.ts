@@ -92,6 +92,9 @@ function numbersFromText(schema: TSchema, input: unknown): unknown {
   return output;
 }
 
+// Prisma: P2024 timed out waiting for a pooled connection, P2028 could not start a transaction in time.
+const OVERLOAD_CODES = new Set(["P2024", "P2028"]);
+
 export interface Readiness {
   [dependency: string]: () => Promise<boolean>;
 }
@@ -110,7 +113,18 @@ export function buildHttpApp(logger: Logger, readiness: Readiness): HttpApp {
     let status = error.statusCode ?? 500;
     if (error.validation) status = 400;
     if (status < 400 || status > 599) status = 500;
-    const message = status >= 500 ? "something went wrong on our side; it has been logged" : error.message;
+    // Prisma could not get a connection or start a transaction in time: overload, not a bug.
+    // Say so, and when to come back, so clients back off instead of seeing a failure.
+    const overloaded = OVERLOAD_CODES.has(String((error as { code?: unknown }).code));
+    if (overloaded) {
+      status = 503;
+      void reply.header("retry-after", "1");
+    }
+    const message = overloaded
+      ? "the service is busy; retry in a moment"
+      : status >= 500
+        ? "something went wrong on our side; it has been logged"
+        : error.message;
     if (status >= 500) logger.error({ err: error, url: request.url }, "request failed");
     else logger.info({ status, reason: error.message, url: request.url }, "request refused");
     return reply.status(status).send({ statusCode: status, error: statusText[status] ?? "Error", message });

@@ -37,6 +37,9 @@ beforeEach(async () => {
   app.get("/unavailable", async () => {
     throw new HttpError(503, `kafka unreachable: ${SECRET}`);
   });
+  app.get("/overloaded", async () => {
+    throw Object.assign(new Error(`Transaction API error: Unable to start a transaction in the given time. ${SECRET}`), { code: "P2028" });
+  });
   app.get("/teapot", async () => {
     throw new HttpError(302, "not an error status");
   });
@@ -254,5 +257,15 @@ describe("health", () => {
     } finally {
       await failing.close();
     }
+  });
+});
+
+describe("overload", () => {
+  test("given the database pool is exhausted (Prisma P2028), when called, then 503 with Retry-After, not a 500", async () => {
+    const response = await app.inject({ method: "GET", url: "/overloaded" });
+    expect(response.statusCode).toBe(503);
+    expect(response.headers["retry-after"]).toBe("1");
+    expect(response.json()).toEqual({ statusCode: 503, error: "Service Unavailable", message: "the service is busy; retry in a moment" });
+    expect(response.body).not.toContain(SECRET);
   });
 });
