@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
-import { Client } from "pg";
 import { parse } from "yaml";
+import { sql } from "../test-support/postgres";
 import { badHttpRequests, endpoints, INTERNALS, sendBadHttp } from "./support/bad-http";
 import { createUser, finalOrder, placeOrder } from "../e2e/support/shop";
 import { databaseUrlOf, root, serviceNames, startSystem, urlOf, type RunningService } from "../e2e/support/system";
@@ -29,15 +29,7 @@ const superuserUrl = (service: string) => {
   return url.toString();
 };
 
-async function query(url: string, text: string) {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
+const query = sql;
 
 test("a sample of bad requests to every endpoint: each a 4xx with a JSON reason and no internals, no 5xx", async () => {
   const report = await sendBadHttp(badHttpRequests(100, 15, 7));
