@@ -1,8 +1,8 @@
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { execFile, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { databaseUrlOf, portOf, root, serviceNames, urlOf, type ServiceName } from "../../e2e/support/system";
+import { root, serviceNames, spawnService, urlOf, type ServiceName } from "../../e2e/support/system";
 import { chaosEnv, progress, sleep } from "./env";
 
 // The services as real processes, with a supervisor's habits: a service that exits on its own
@@ -26,11 +26,18 @@ export interface SelfExit {
   error?: string;
 }
 
-/** Why a process ended, from what it last wrote. */
-function classifyExit(stdout: string, stderr: string): Pick<SelfExit, "kind" | "error"> {
-  if (/service failed to start/.test(stderr)) return { kind: "could not start" };
-  if (/will not restart; exiting/.test(stdout)) return { kind: "consumer gave up" };
-  const lines = stderr.split("\n").filter((l) => l.trim() && !/^\s+at |^\s*\^|node:events|throw er;/.test(l));
+/** The last 8 KiB a process wrote to its log since `offset`. */
+function lastWords(logFile: string, offset: number): string {
+  return readFileSync(logFile).subarray(offset).subarray(-8192).toString();
+}
+
+/** Why a process ended, from what it last wrote (JSON log lines, then whatever Node printed). */
+function classifyExit(output: string): Pick<SelfExit, "kind" | "error"> {
+  if (/service failed to start/.test(output)) return { kind: "could not start" };
+  if (/will not restart; exiting/.test(output)) return { kind: "consumer gave up" };
+  const lines = output
+    .split("\n")
+    .filter((l) => l.trim() && !l.startsWith("{") && !/^\s+at |^\s*\^|node:events|throw er;/.test(l));
   return { kind: "crash", error: lines.slice(0, 3).join(" | ").slice(0, 300) };
 }
 
@@ -65,32 +72,19 @@ export class ServiceProcess {
   }
 
   private spawn(): void {
-    mkdirSync(logDir, { recursive: true });
-    const log = createWriteStream(this.logFile, { flags: "a" });
-    const child = spawn(process.execPath, [join(root, "services", this.name, "dist", "main.js")], {
-      env: {
-        ...process.env,
-        PORT: String(portOf(this.name, this.instance)),
-        DATABASE_URL: databaseUrlOf(this.name),
-        KAFKA_BROKERS: chaosEnv.brokers.join(","),
-        LOG_LEVEL: this.logLevel,
-        LOG_PRETTY: "0",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+    // What this run writes starts here: the file also holds the runs before it.
+    const offset = existsSync(this.logFile) ? statSync(this.logFile).size : 0;
+    const child = spawnService(this.name, {
+      instance: this.instance,
+      logFile: this.logFile,
+      logLevel: this.logLevel,
+      kafkaBrokers: chaosEnv.brokers.join(","),
     });
-    // Two sources, one file: neither may close it, or the other writes after its end.
-    child.stdout?.pipe(log, { end: false });
-    child.stderr?.pipe(log, { end: false });
-    child.once("close", () => log.end());
-    // The last words of the process, to tell a chosen exit from a crash.
-    const tail = { stdout: "", stderr: "" };
-    child.stdout?.on("data", (chunk: Buffer) => void (tail.stdout = (tail.stdout + chunk.toString()).slice(-8192)));
-    child.stderr?.on("data", (chunk: Buffer) => void (tail.stderr = (tail.stderr + chunk.toString()).slice(-8192)));
     this.child = child;
     this.starts++;
     child.once("exit", (code, signal) => {
       if (child !== this.child || this.expectingExit || !this.supervised) return;
-      const why = classifyExit(tail.stdout, tail.stderr);
+      const why = classifyExit(lastWords(this.logFile, offset));
       this.selfExits.push({ service: this.label, at: new Date().toISOString(), code, signal, ...why });
       progress(
         `${this.label} exited by itself (${why.kind}${why.error ? `: ${why.error}` : ""}, code ${code ?? signal}); ` +

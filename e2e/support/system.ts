@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { dirname, join } from "node:path";
 
 // The four services as real processes, against the test broker and the `test_` databases that
 // `pnpm test` prepares (scripts/test.mjs). Each service's log goes to .local/e2e-logs/<name>.log.
@@ -56,28 +56,43 @@ export class RunningService {
   }
 }
 
+export interface Launch {
+  instance?: number;
+  logFile: string;
+  logLevel?: string;
+  kafkaBrokers?: string;
+}
+
+/**
+ * One service as a real process against the test broker and databases. Its output goes straight
+ * into its log file: it never depends on this process reading it, even after this one dies.
+ */
+export function spawnService(name: ServiceName, { instance = 1, logFile, logLevel = "info", kafkaBrokers }: Launch): ChildProcess {
+  mkdirSync(dirname(logFile), { recursive: true });
+  const log = openSync(logFile, "a");
+  try {
+    return spawn(process.execPath, [join(root, "services", name, "dist", "main.js")], {
+      env: {
+        ...process.env,
+        PORT: String(portOf(name, instance)),
+        DATABASE_URL: databaseUrlOf(name),
+        KAFKA_BROKERS: kafkaBrokers ?? process.env.KAFKA_BROKERS ?? "127.0.0.1:19092",
+        LOG_LEVEL: logLevel,
+        LOG_PRETTY: "0",
+      },
+      stdio: ["ignore", log, log],
+    });
+  } finally {
+    closeSync(log);
+  }
+}
+
 export async function startService(name: ServiceName, instance = 1): Promise<RunningService> {
-  const logDir = join(root, ".local", process.env.TEST_LOG_DIR ?? "e2e-logs");
-  mkdirSync(logDir, { recursive: true });
-  const log = createWriteStream(join(logDir, `${name}-${instance}.log`), { flags: "a" });
-  const child = spawn(process.execPath, [join(root, "services", name, "dist", "main.js")], {
-    env: {
-      ...process.env,
-      PORT: String(portOf(name, instance)),
-      DATABASE_URL: databaseUrlOf(name),
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? "127.0.0.1:19092",
-      LOG_LEVEL: "info",
-      LOG_PRETTY: "0",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  // Two sources, one file: neither may close it, or the other writes after its end.
-  child.stdout?.pipe(log, { end: false });
-  child.stderr?.pipe(log, { end: false });
-  child.once("close", () => log.end());
+  const logFile = join(root, ".local", process.env.TEST_LOG_DIR ?? "e2e-logs", `${name}-${instance}.log`);
+  const child = spawnService(name, { instance, logFile });
   const service = new RunningService(name, child);
   await waitFor(`${name} service to be ready`, async () => {
-    if (service.exited) throw new Error(`${name} exited during start; see ${logDir}/${name}-${instance}.log`);
+    if (service.exited) throw new Error(`${name} exited during start; see ${logFile}`);
     const response = await fetch(`${urlOf(name, instance)}/health/ready`);
     return response.ok ? true : undefined;
   });
