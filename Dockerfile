@@ -12,6 +12,8 @@ WORKDIR /app
 # changes. One line per package because COPY flattens globs (every packages/*/package.json
 # would land on the same file); e2e/compose.unit.spec.ts checks this list is complete.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
+# pnpm applies these to dependencies while installing (pnpm-workspace.yaml: patchedDependencies).
+COPY patches/ patches/
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/messaging/package.json packages/messaging/
 COPY packages/service-kit/package.json packages/service-kit/

@@ -2,7 +2,7 @@
 // the containers, so the wiring that would only break at `docker compose up` is checked here.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parse } from "yaml";
 
 const root = join(__dirname, "..");
@@ -168,6 +168,12 @@ describe("Dockerfile", () => {
     expect(install).toBeGreaterThan(0);
     const copiedBeforeInstall = instructions.slice(0, install).join("\n");
     for (const manifest of manifests) expect(copiedBeforeInstall).toContain(`COPY ${manifest} `);
+    // and the patches pnpm applies while installing (a frozen install fails without them)
+    const patched = (parse(read("pnpm-workspace.yaml")) as { patchedDependencies?: Record<string, string> }).patchedDependencies;
+    for (const patch of Object.values(patched ?? {})) {
+      expect(existsSync(join(root, patch))).toBe(true);
+      expect(copiedBeforeInstall).toMatch(new RegExp(`^COPY (${patch}|${dirname(patch)}/) `, "m"));
+    }
   });
 
   test(".dockerignore keeps host builds and installs out of the context at every depth", () => {
