@@ -262,7 +262,7 @@ describe("startEventConsumer", () => {
     expect(await processedRows(event.id)).toBe(0);
   });
 
-  test("offsets are committed as messages are handled: a restarted consumer resumes after them", async () => {
+  test("offsets are committed as messages are handled: a restarted consumer resumes after them, and what waited in its partitions shares one transaction", async () => {
     await deadLetters.caughtUp();
     const lettersBefore = deadLetters.messages.length;
     const callsBefore = new Map(calls);
@@ -276,6 +276,12 @@ describe("startEventConsumer", () => {
     consumer = await startEventConsumer(kafka, [inputTopic], deps(), (error) => crashes.push(error));
 
     for (const event of fresh) await expect(waitForEffect(event.orderId)).resolves.toEqual({ hits: 1 });
+    // One fetch brought all three partitions' batches: the group commit handled them together
+    // (xmin names the transaction that inserted a row).
+    const { rows } = await db.pool.query("SELECT DISTINCT xmin::text FROM processed_events WHERE event_id = ANY($1::uuid[])", [
+      fresh.map((e) => e.id),
+    ]);
+    expect(rows).toHaveLength(1);
     await deadLetters.caughtUp();
     // Nothing consumed before the restart was handled or dead-lettered again.
     expect(deadLetters.messages.length).toBe(lettersBefore);

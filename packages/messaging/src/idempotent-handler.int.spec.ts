@@ -101,7 +101,7 @@ test("a handler that throws rolls back everything, so a later retry can still su
   expect(state.outbox).toHaveLength(1);
 });
 
-test("an invalid emitted payload or a failing onEmit also rolls back the event's id and effect", async () => {
+test("an invalid emitted payload or a failing beforeCommit also rolls back the event's id and effect", async () => {
   const event = creditReserved();
   const badDraft = { type: "PaymentCompleted", payload: { amountCents: -1 } } as unknown as EventDraft;
   const handler = async (_e: SagaEvent, tx: PgTx) => {
@@ -115,20 +115,20 @@ test("an invalid emitted payload or a failing onEmit also rolls back the event's
     await addWidget(tx, event.orderId);
     return [paymentCompletedDraft()];
   };
-  const seen: SagaEvent[][] = [];
-  const failingOnEmit = async (_tx: PgTx, emitted: SagaEvent[]) => {
-    seen.push(emitted);
+  const seen: { handled: SagaEvent[]; emitted: SagaEvent[] }[] = [];
+  const failingBeforeCommit = async (_tx: PgTx, events: { handled: SagaEvent[]; emitted: SagaEvent[] }) => {
+    seen.push(events);
     throw new Error("timeline write failed");
   };
-  await expect(handleOnce(runner, SERVICE, event, good, failingOnEmit)).rejects.toThrow("timeline write failed");
-  expect(seen).toHaveLength(1);
+  await expect(handleOnce(runner, SERVICE, event, good, failingBeforeCommit)).rejects.toThrow("timeline write failed");
+  expect(seen).toEqual([{ handled: [event], emitted: [expect.objectContaining({ type: "PaymentCompleted", causationId: event.id })] }]);
   expect(await stateOf(event)).toEqual({ processed: [], widgets: [], outbox: [] });
 
-  // onEmit runs inside the same transaction: what it writes commits with the rest.
-  const onEmit = async (tx: PgTx, emitted: SagaEvent[]) => {
+  // beforeCommit runs inside the same transaction: what it writes commits with the rest.
+  const beforeCommit = async (tx: PgTx, { emitted }: { emitted: SagaEvent[] }) => {
     await tx.$executeRaw`UPDATE widgets SET note = ${`emitted ${emitted[0]!.type}`} WHERE order_id = ${event.orderId}::uuid`;
   };
-  expect((await handleOnce(runner, SERVICE, event, good, onEmit)).outcome).toBe("processed");
+  expect((await handleOnce(runner, SERVICE, event, good, beforeCommit)).outcome).toBe("processed");
   expect((await stateOf(event)).widgets).toEqual([{ note: "emitted PaymentCompleted", hits: 1 }]);
 });
 

@@ -16,6 +16,9 @@ export interface TransactionRunner<Tx extends SqlTransaction> {
 
 export type HandleOutcome = { outcome: "processed"; emitted: SagaEvent[] } | { outcome: "duplicate" };
 
+/** Runs once in each transaction, after the handlers: every event handled in it and every event it emits. */
+export type BeforeCommit<Tx> = (tx: Tx, events: { handled: SagaEvent[]; emitted: SagaEvent[] }) => Promise<void>;
+
 /** One event and the handler its type maps to. */
 export interface HandlerWork<Tx> {
   event: SagaEvent;
@@ -32,8 +35,8 @@ export async function handleAllOnce<Tx extends SqlTransaction>(
   db: TransactionRunner<Tx>,
   service: ServiceName,
   work: readonly HandlerWork<Tx>[],
-  /** Sees the caused events inside the same transaction (the order service keeps its timeline so). */
-  onEmit?: (tx: Tx, emitted: SagaEvent[]) => Promise<void>,
+  /** The order service keeps its timeline so: one statement for all the steps of a batch. */
+  beforeCommit?: BeforeCommit<Tx>,
 ): Promise<HandleOutcome[]> {
   return db.$transaction(async (tx) => {
     // One statement records every event of the batch; the ids it returns are the ones not seen before.
@@ -44,6 +47,7 @@ export async function handleAllOnce<Tx extends SqlTransaction>(
       RETURNING event_id`;
     const firstTime = new Set(recorded.map((row) => row.event_id));
     const outcomes: HandleOutcome[] = [];
+    const handled: SagaEvent[] = [];
     const allEmitted: SagaEvent[] = [];
     for (const { event, handler } of work) {
       // delete: a second copy of the same event in this batch is a duplicate too
@@ -53,11 +57,12 @@ export async function handleAllOnce<Tx extends SqlTransaction>(
       }
       const drafts = await handler(event as never, tx);
       const emitted = drafts.map((draft) => toEnvelope(draft, service, causedBy(event)));
+      handled.push(event);
       allEmitted.push(...emitted);
       outcomes.push({ outcome: "processed", emitted });
     }
     await addToOutbox(tx, allEmitted);
-    if (allEmitted.length > 0) await onEmit?.(tx, allEmitted);
+    if (handled.length > 0) await beforeCommit?.(tx, { handled, emitted: allEmitted });
     return outcomes;
   });
 }
@@ -68,9 +73,9 @@ export async function handleOnce<Tx extends SqlTransaction>(
   service: ServiceName,
   event: SagaEvent,
   handler: SomeEventHandler<Tx>,
-  onEmit?: (tx: Tx, emitted: SagaEvent[]) => Promise<void>,
+  beforeCommit?: BeforeCommit<Tx>,
 ): Promise<HandleOutcome> {
-  const [outcome] = await handleAllOnce(db, service, [{ event, handler }], onEmit);
+  const [outcome] = await handleAllOnce(db, service, [{ event, handler }], beforeCommit);
   return outcome!;
 }
 

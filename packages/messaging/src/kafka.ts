@@ -15,7 +15,7 @@ export function createKafka(options: { clientId: string; brokers: string[]; logg
     clientId: options.clientId,
     brokers: options.brokers,
     // kafkajs logs each reconnect attempt as an error; keep those at warn so real errors stand out.
-    logLevel: logLevel.WARN,
+    logLevel: process.env.KAFKA_DEBUG ? logLevel.DEBUG : logLevel.WARN,
     logCreator:
       () =>
       ({ level, log: { message, ...extra } }: LogEntry) => {

@@ -16,7 +16,6 @@ import {
   sleep,
   startCollector,
   testKafka,
-  testPool,
   testServiceName,
   type Collector,
   type PgTx,
@@ -64,7 +63,7 @@ const ids = (events: readonly SagaEvent[]) => events.map((e) => e.id);
 const commit = (events: readonly SagaEvent[]) => runner.$transaction((tx) => addToOutbox(tx, events));
 
 function startRelay(options: Partial<RelayOptions> = {}): OutboxRelay {
-  return startOutboxRelay({ pool: db.pool, connectionString: db.url, producer, logger: silentLogger, ...options });
+  return startOutboxRelay({ connectionString: db.url, producer, logger: silentLogger, ...options });
 }
 
 async function outboxRows(eventIds: readonly string[]) {
@@ -81,11 +80,20 @@ const allPublished = async (eventIds: readonly string[]) => {
 };
 
 /** Backends of this database that are LISTENing for outbox commits (i.e. relays' listeners). */
+/** Relay connections to the test database (each relay has one; it LISTENs on it). */
 async function listeners(): Promise<number> {
   const { rows } = await db.pool.query<{ n: number }>(
-    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN outbox'",
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'outbox-relay'",
   );
   return rows[0]!.n;
+}
+
+/** Sessions holding the relay lock: at most one may. */
+async function lockHolders(): Promise<number[]> {
+  const { rows } = await db.pool.query<{ pid: number }>(
+    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 4242001 AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+  );
+  return rows.map((r) => r.pid);
 }
 
 describe("outbox + relay", () => {
@@ -171,7 +179,7 @@ describe("outbox + relay", () => {
       await eventually(async () => (await listeners()) === 1, "the relay to LISTEN");
       await relay.drain();
       const { rows } = await db.pool.query<{ pid: number }>(
-        "SELECT pg_terminate_backend(pid), pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN outbox'",
+        "SELECT pg_terminate_backend(pid), pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'outbox-relay'",
       );
       expect(rows).toHaveLength(1);
 
@@ -260,7 +268,6 @@ describe("nothing committed is lost", () => {
 
 describe("two relays on one database", () => {
   test("publish 200 rows between them, each exactly once", async () => {
-    const pool2 = testPool(db.url, 5);
     const producer2 = createProducer(kafka);
     await producer2.connect();
     const events = Array.from({ length: 200 }, (_, n) => event(randomUUID(), n));
@@ -270,7 +277,6 @@ describe("two relays on one database", () => {
       relays.push(
         startRelay({ batchSize: 10 }),
         startOutboxRelay({
-          pool: pool2,
           connectionString: db.url,
           producer: producer2,
           logger: silentLogger,
@@ -287,7 +293,6 @@ describe("two relays on one database", () => {
     } finally {
       await Promise.all(relays.map((r) => r.stop()));
       await producer2.disconnect();
-      await pool2.end();
     }
     await collector.caughtUp();
     const counts = new Map<string, number>();
@@ -296,5 +301,32 @@ describe("two relays on one database", () => {
     }
     expect(counts.size).toBe(200);
     expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
+  });
+
+  test("one holds the relay lock and publishes; when it stops, the other takes over", async () => {
+    await eventually(async () => (await listeners()) === 0, "earlier relays to go away");
+    const first = startRelay();
+    let second: OutboxRelay | undefined;
+    try {
+      await eventually(async () => (await lockHolders()).length === 1, "the first relay to take the lock");
+      const [holder] = await lockHolders();
+      second = startRelay();
+      await eventually(async () => (await listeners()) === 2, "the second relay to connect");
+      const before = [event(), event()];
+      await commit(before);
+      await collector.waitForEventIds(ids(before));
+      expect(await lockHolders()).toEqual([holder]); // the second stood by
+
+      await first.stop();
+      const after = [event(), event()];
+      await commit(after);
+      await collector.waitForEventIds(ids(after), 5000); // the second's next wake-up takes the lock
+      expect(await lockHolders()).toHaveLength(1);
+      expect(await lockHolders()).not.toEqual([holder]);
+      await eventually(() => allPublished(ids(after)), "the rows to be marked published");
+    } finally {
+      await first.stop();
+      await second?.stop();
+    }
   });
 });

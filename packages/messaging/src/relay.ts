@@ -1,10 +1,9 @@
 import type { Producer } from "kafkajs";
-import { Client, type Pool } from "pg";
+import { Client } from "pg";
 import type { Logger } from "pino";
 
 export interface RelayOptions {
-  pool: Pool;
-  /** For the LISTEN connection, which must stay outside the pool. */
+  /** For the relay's own connection, outside any pool: it listens, holds the relay lock, reads and marks rows. */
   connectionString: string;
   producer: Producer;
   logger: Logger;
@@ -22,7 +21,7 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
-// Any constant will do; every relay of one database takes the same lock.
+// Any constant will do; every relay of one database asks for the same lock.
 const RELAY_LOCK = 4_242_001;
 
 interface OutboxRow {
@@ -35,13 +34,15 @@ interface OutboxRow {
 /**
  * Publishes outbox rows to Kafka in `seq` order and marks them published.
  *
- * At-least-once: a crash after Kafka acknowledged but before the UPDATE committed publishes
- * those rows again on restart, and idempotent consumers absorb the duplicate. Only one relay
- * per database publishes at a time (a transaction-scoped advisory lock), which keeps each
- * order's events in order and stops two instances publishing the same rows.
+ * At-least-once: a crash after Kafka acknowledged but before the UPDATE publishes those rows
+ * again on restart, and idempotent consumers absorb the duplicate. One relay per database
+ * publishes: the one whose connection holds a session advisory lock. That keeps each order's
+ * events in order and stops two instances publishing the same rows; the others stand by and
+ * take over when the holder's connection ends (a crash ends it too). Holding the lock for the
+ * connection's life, not per batch, makes a batch two statements: read the rows, mark them.
  */
 export function startOutboxRelay(options: RelayOptions): OutboxRelay {
-  const { pool, producer, logger } = options;
+  const { producer, logger } = options;
   const batchSize = options.batchSize ?? 500;
   const log = logger.child({ component: "outbox-relay" });
   let stopped = false;
@@ -49,33 +50,17 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   let again = false;
 
   async function publishBatch(): Promise<number> {
-    const client = await pool.connect();
-    try {
-      await client.query("BEGIN");
-      const { rows: lock } = await client.query("SELECT pg_try_advisory_xact_lock($1) AS got", [RELAY_LOCK]);
-      if (!lock[0].got) {
-        await client.query("ROLLBACK");
-        return 0;
-      }
-      const { rows } = await client.query<OutboxRow>(
-        "SELECT seq, topic, key, event FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1",
-        [batchSize],
-      );
-      if (rows.length > 0) {
-        await producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(rows) });
-        await client.query("UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])", [
-          rows.map((r) => r.seq),
-        ]);
-      }
-      await client.query("COMMIT");
-      if (rows.length > 0) log.debug({ count: rows.length }, "outbox rows published");
-      return rows.length;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    const client = await connection.asLockHolder();
+    if (!client) return 0;
+    const { rows } = await client.query<OutboxRow>(
+      "SELECT seq, topic, key, event FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1",
+      [batchSize],
+    );
+    if (rows.length === 0) return 0;
+    await producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(rows) });
+    await client.query("UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])", [rows.map((r) => r.seq)]);
+    log.debug({ count: rows.length }, "outbox rows published");
+    return rows.length;
   }
 
   // One drain at a time; a wake-up during a drain makes it go round once more.
@@ -99,17 +84,16 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
     return running;
   }
 
-  const listener = listenForCommits(options.connectionString, log, () => void drain());
+  const connection = relayConnection(options.connectionString, log, () => void drain());
   const poll = setInterval(() => void drain(), options.pollIntervalMs ?? 1000);
-  void drain();
 
   return {
     drain,
     async stop() {
       stopped = true;
       clearInterval(poll);
-      await listener.close();
       await running;
+      await connection.close();
     },
   };
 }
@@ -133,30 +117,37 @@ function toTopicMessages(rows: OutboxRow[]) {
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
-/** LISTEN on a connection of its own, reconnecting after a database restart. */
-function listenForCommits(connectionString: string, log: Logger, onNotify: () => void) {
+/**
+ * The relay's connection: it LISTENs for commits and may hold the relay lock. It reconnects
+ * after a database restart; a new connection holds no lock until it takes it again.
+ */
+function relayConnection(connectionString: string, log: Logger, onNotify: () => void) {
   let client: Client | null = null;
+  let holdsLock = false;
   let closed = false;
   let retryTimer: NodeJS.Timeout | undefined;
 
   const reconnectSoon = () => {
     client = null;
+    holdsLock = false;
     if (!closed && !retryTimer) retryTimer = setTimeout(() => ((retryTimer = undefined), void connect()), 1000);
   };
 
   const connect = async () => {
-    const c = new Client({ connectionString });
+    // Named, so pg_stat_activity shows which session is the relay.
+    const c = new Client({ connectionString, application_name: "outbox-relay" });
     c.on("notification", onNotify);
-    c.on("error", (error) => log.warn({ err: error }, "outbox LISTEN connection lost; polling until it is back"));
+    c.on("error", (error) => log.warn({ err: error }, "outbox relay connection lost; reconnecting"));
     c.on("end", reconnectSoon);
     try {
       await c.connect();
       await c.query("LISTEN outbox");
       if (closed) return void (c.removeAllListeners("end"), c.end());
       client = c;
+      holdsLock = false;
       onNotify(); // rows committed while nobody was listening
     } catch (error) {
-      log.warn({ err: error }, "outbox LISTEN failed; retrying");
+      log.warn({ err: error }, "outbox relay connection failed; retrying");
       c.removeAllListeners("end");
       await c.end().catch(() => undefined);
       reconnectSoon();
@@ -165,12 +156,22 @@ function listenForCommits(connectionString: string, log: Logger, onNotify: () =>
   void connect();
 
   return {
+    /** The connection if it holds the relay lock, taking the lock if it is free; null while another relay has it. */
+    async asLockHolder(): Promise<Client | null> {
+      const c = client;
+      if (!c || holdsLock) return c;
+      const { rows } = await c.query<{ got: boolean }>("SELECT pg_try_advisory_lock($1) AS got", [RELAY_LOCK]);
+      if (c !== client) return null; // it reconnected meanwhile: the lock went with the old connection
+      holdsLock = rows[0]!.got;
+      if (holdsLock) log.info("this relay now publishes the outbox (holds the relay lock)");
+      return holdsLock ? c : null;
+    },
     async close() {
       closed = true;
       clearTimeout(retryTimer);
       const c = client;
       c?.removeAllListeners("end");
-      await c?.end().catch(() => undefined);
+      await c?.end().catch(() => undefined); // ending the session releases the lock
     },
   };
 }

@@ -1,10 +1,11 @@
 import { PrismaPg } from "@prisma/adapter-pg";
-import { topicOf, type SagaEvent, type ServiceName } from "@saga-shop/contracts";
+import { topicOf, type ServiceName } from "@saga-shop/contracts";
 import {
   createKafka,
   createProducer,
   startEventConsumer,
   startOutboxRelay,
+  type BeforeCommit,
   type EventHandlers,
   type SqlTransaction,
   type TransactionRunner,
@@ -40,8 +41,8 @@ export interface ServiceDefinition<Db extends ServiceDatabase<Tx>, Tx extends Sq
   /** The services whose events this one reacts to. */
   consumes: ServiceName[];
   handlers(context: ServiceContext<Db>): EventHandlers<Tx>;
-  /** Called in the handler's transaction with the events it caused. */
-  onEmit?: (tx: Tx, emitted: SagaEvent[]) => Promise<void>;
+  /** Called once in each event-handling transaction with the events handled and emitted in it. */
+  beforeCommit?: BeforeCommit<Tx>;
   routes(app: HttpApp, context: ServiceContext<Db>): void;
 }
 
@@ -67,8 +68,6 @@ export async function startService<Db extends ServiceDatabase<Tx>, Tx extends Sq
 
   const pool = createPool(config.databaseUrl, 10, logger);
   const db = definition.createDatabase(new PrismaPg(pool));
-  // The relay's own small pool: it holds a transaction open while Kafka acknowledges.
-  const relayPool = createPool(config.databaseUrl, 2, logger);
 
   const kafka = createKafka({ clientId: `${config.service}-service`, brokers: config.kafkaBrokers, logger });
   const producer = createProducer(kafka);
@@ -86,7 +85,7 @@ export async function startService<Db extends ServiceDatabase<Tx>, Tx extends Sq
   };
   const context: ServiceContext<Db> = { db, config, logger, env };
 
-  const relay = startOutboxRelay({ pool: relayPool, connectionString: config.databaseUrl, producer, logger });
+  const relay = startOutboxRelay({ connectionString: config.databaseUrl, producer, logger });
   const consumer = await startEventConsumer(
     kafka,
     definition.consumes.map(topicOf),
@@ -94,7 +93,7 @@ export async function startService<Db extends ServiceDatabase<Tx>, Tx extends Sq
       service: config.service,
       db,
       handlers: definition.handlers(context),
-      onEmit: definition.onEmit,
+      beforeCommit: definition.beforeCommit,
       producer,
       logger,
       databaseIsUp,
@@ -127,7 +126,7 @@ export async function startService<Db extends ServiceDatabase<Tx>, Tx extends Sq
         await relay.stop();
         await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
         await db.$disconnect();
-        await Promise.allSettled([pool.end(), relayPool.end()]);
+        await pool.end().catch(() => undefined);
         logger.info("stopped");
       })()),
   };

@@ -12,7 +12,8 @@ export const orderService: ServiceDefinition<PrismaClient, Prisma.TransactionCli
   createDatabase: (adapter) => new PrismaClient({ adapter }),
   consumes: ["user", "payment", "delivery"],
   handlers: orderEventHandlers,
-  onEmit: recordSteps,
+  // The timeline: every event handled and emitted in a transaction, in one statement.
+  beforeCommit: (tx, { handled, emitted }) => recordSteps(tx, [...handled, ...emitted]),
   routes: orderRoutes,
 };
 

@@ -2,15 +2,16 @@ import type { EventType, SagaEvent } from "@saga-shop/contracts";
 import { UnprocessableEvent, type EventHandlers } from "@saga-shop/messaging";
 import type { Prisma } from "./generated/prisma/client";
 import { decideOrderOutcome, transitionProblem } from "./order-rules";
-import { recordSteps } from "./saga-steps";
 
 type Tx = Prisma.TransactionClient;
 
-/** Every event of the other services is a step on the order's timeline; three of them end the saga. */
+/**
+ * Every event of the other services is a step on the order's timeline (written once per batch,
+ * see main.ts); three of them end the saga.
+ */
 async function onSagaEvent(event: SagaEvent, tx: Tx) {
   const order = await tx.order.findUnique({ where: { id: event.orderId }, select: { status: true, totalCents: true } });
   if (!order) throw new UnprocessableEvent(`${event.type} is for unknown order ${event.orderId}`);
-  await recordSteps(tx, [event]);
   const outcome = decideOrderOutcome(order, event);
   if (!outcome) return [];
   const problem = transitionProblem(order, outcome);
