@@ -196,6 +196,29 @@ describe("outbox + relay", () => {
     }
   });
 
+  test("commits in quick succession share a Kafka request: drains start at least minDrainIntervalMs apart", async () => {
+    let requests = 0;
+    const counting = { sendBatch: (batch: Parameters<Producer["sendBatch"]>[0]) => (requests++, producer.sendBatch(batch)) } as Producer;
+    const relay = startRelay({ producer: counting, minDrainIntervalMs: 400, pollIntervalMs: 60_000 });
+    try {
+      await eventually(async () => (await listeners()) >= 1, "the relay to LISTEN");
+      await relay.drain();
+      await sleep(450);
+      const lone = event();
+      await commit([lone]);
+      await collector.waitForEventIds([lone.id]);
+      const before = requests;
+      // 20 transactions, one after another: each commit notifies the relay.
+      const burst = Array.from({ length: 20 }, () => event());
+      for (const e of burst) await commit([e]);
+      await collector.waitForEventIds(ids(burst));
+      expect(requests - before).toBeLessThanOrEqual(2);
+      await eventually(() => allPublished(ids(burst)), "the rows to be marked published");
+    } finally {
+      await relay.stop();
+    }
+  });
+
   test("50 events of one order are published, and consumed, in the order they were written", async () => {
     const orderId = randomUUID();
     const events = Array.from({ length: 50 }, (_, n) => event(orderId, n));
