@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { deadLetterTopicOf, type EventDraft, type SagaEvent } from "@saga-shop/contracts";
 import type { Kafka, Message, Producer } from "kafkajs";
 import type { Pool } from "pg";
+import pino from "pino";
 import {
   createTestDatabase,
   createTopics,
@@ -16,6 +17,7 @@ import {
   paymentCompletedDraft,
   pgTransactionRunner,
   silentLogger,
+  sleep,
   startCollector,
   testKafka,
   testPool,
@@ -288,6 +290,40 @@ describe("startEventConsumer", () => {
     const freshOrders = new Set(fresh.map((e) => e.orderId));
     expect(new Map([...calls].filter(([orderId]) => !freshOrders.has(orderId)))).toEqual(callsBefore);
   });
+});
+
+describe("startEventConsumer under a slow batch", () => {
+  test("a batch that takes longer than the session timeout keeps the consumer in its group: not redelivered", async () => {
+    await consumer?.stop();
+    consumer = undefined;
+    const slow = creditReserved();
+    const slowHandlers: EventHandlers<PgTx> = {
+      CreditReserved: async (event, tx) => {
+        if (event.id === slow.id) await sleep(8_000); // the session timeout below is 6 s
+        await addWidget(tx, event.orderId);
+        return [];
+      },
+    };
+    const logged: { msg: string }[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+    consumer = await startEventConsumer(kafka, [inputTopic], deps({ handlers: slowHandlers, logger }), (error) => crashes.push(error), {
+      sessionTimeoutMs: 6_000,
+    });
+    try {
+      await produce(asMessage(slow, 0));
+      await eventually(() => widget(slow.orderId), "the slow event's effect", 20_000);
+      // One more event behind it in the same partition: once it is handled, so was any redelivery.
+      const next = creditReserved();
+      await produce(asMessage(next, 0));
+      await eventually(() => widget(next.orderId), "the next event's effect", 20_000);
+      expect(await widget(slow.orderId)).toEqual({ hits: 1 });
+      // A member dropped by the broker would have had the slow batch redelivered (a duplicate).
+      expect(logged.filter((entry) => /already processed/.test(entry.msg))).toEqual([]);
+    } finally {
+      await consumer.stop();
+      consumer = await startEventConsumer(kafka, [inputTopic], deps(), (error) => crashes.push(error));
+    }
+  }, 40_000);
 });
 
 describe("consumeMessage while the database is down", () => {

@@ -235,6 +235,15 @@ export interface EventConsumer {
   stop(): Promise<void>;
 }
 
+export interface ConsumerOptions {
+  /**
+   * A crashed instance's partitions move to the others after this long without a heartbeat
+   * (kafkajs's default is 30 s, which a restart after SIGKILL would wait out too).
+   */
+  sessionTimeoutMs?: number;
+}
+const HEARTBEAT_INTERVAL_MS = 1_000;
+
 /**
  * One consumer group per service. Partitions are consumed concurrently, messages within a
  * partition (one order's events) strictly in order; an offset is committed only after its
@@ -245,6 +254,7 @@ export async function startEventConsumer<Tx extends SqlTransaction>(
   topics: string[],
   deps: ConsumerDeps<Tx>,
   onCrash: (error: Error) => void,
+  options: ConsumerOptions = {},
 ): Promise<EventConsumer> {
   const consumer = kafka.consumer({
     groupId: `${deps.service}-service`,
@@ -252,10 +262,8 @@ export async function startEventConsumer<Tx extends SqlTransaction>(
     // A fetch returns as soon as there is a message; this is only how long an idle fetch waits
     // (long polling). At 50 ms four idle services and the broker kept a third of a core busy.
     maxWaitTimeInMs: 1000,
-    // A crashed instance's partitions move to the others after this long without a heartbeat
-    // (kafkajs's default is 30 s, which a restart after SIGKILL would wait out too).
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
+    sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+    heartbeatInterval: HEARTBEAT_INTERVAL_MS,
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (!payload.restart) onCrash(payload.error);
@@ -273,18 +281,26 @@ export async function startEventConsumer<Tx extends SqlTransaction>(
     partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
       const control = { heartbeat, shouldStop: () => !isRunning() || isStale() };
-      for (let start = 0; start < batch.messages.length; start += MAX_EVENTS_PER_CHUNK) {
-        if (control.shouldStop()) break;
-        const chunk = batch.messages.slice(start, start + MAX_EVENTS_PER_CHUNK);
-        await consumeBatch(
-          deps,
-          chunk.map((message) => ({ message, source: { topic: batch.topic, partition: batch.partition, offset: message.offset } })),
-          control,
-          commit,
-        );
-        resolveOffset(chunk.at(-1)!.offset);
-        await heartbeat();
-        await commitOffsetsIfNecessary();
+      // kafkajs heartbeats only between batches. Under load a batch can wait on a busy CPU or
+      // database longer than the session timeout; without these the broker drops the member, the
+      // group rebalances, the batch is redelivered, and throughput collapses under overload.
+      const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_INTERVAL_MS);
+      try {
+        for (let start = 0; start < batch.messages.length; start += MAX_EVENTS_PER_CHUNK) {
+          if (control.shouldStop()) break;
+          const chunk = batch.messages.slice(start, start + MAX_EVENTS_PER_CHUNK);
+          await consumeBatch(
+            deps,
+            chunk.map((message) => ({ message, source: { topic: batch.topic, partition: batch.partition, offset: message.offset } })),
+            control,
+            commit,
+          );
+          resolveOffset(chunk.at(-1)!.offset);
+          await heartbeat();
+          await commitOffsetsIfNecessary();
+        }
+      } finally {
+        clearInterval(keepAlive);
       }
     },
   });
