@@ -44,6 +44,11 @@ export interface ConsumerDeps<Tx extends SqlTransaction> {
 /** Handles events in one transaction: handleAllOnce itself, or a group commit around it. */
 export type CommitEvents<Tx> = (work: HandlerWork<Tx>[]) => Promise<HandleOutcome[]>;
 
+const inOneTransaction =
+  <Tx extends SqlTransaction>(deps: ConsumerDeps<Tx>): CommitEvents<Tx> =>
+  (work) =>
+    handleAllOnce(deps.db, deps.service, work, deps.beforeCommit);
+
 export type MessageOutcome = "processed" | "duplicate" | "ignored" | "dead-lettered";
 export interface MessageSource {
   topic: string;
@@ -105,7 +110,7 @@ export async function consumeBatch<Tx extends SqlTransaction>(
   deps: ConsumerDeps<Tx>,
   batch: readonly IncomingMessage[],
   control: RetryControl,
-  commit: CommitEvents<Tx> = (work) => handleAllOnce(deps.db, deps.service, work, deps.beforeCommit),
+  commit: CommitEvents<Tx> = inOneTransaction(deps),
 ): Promise<MessageOutcome[]> {
   const outcomes: MessageOutcome[] = [];
   const pending: { index: number; work: HandlerWork<Tx> }[] = [];
@@ -271,10 +276,7 @@ export async function startEventConsumer<Tx extends SqlTransaction>(
   await consumer.connect();
   // A new group starts at the beginning, so events published before it first joined are not skipped.
   await consumer.subscribe({ topics, fromBeginning: true });
-  const commit = groupCommit<HandlerWork<Tx>, HandleOutcome>(
-    (work) => handleAllOnce(deps.db, deps.service, work, deps.beforeCommit),
-    MAX_EVENTS_PER_TRANSACTION,
-  );
+  const commit = groupCommit(inOneTransaction(deps), MAX_EVENTS_PER_TRANSACTION);
   await consumer.run({
     eachBatchAutoResolve: false,
     // Every partition of a fetch at once: their batches meet in one group commit.
