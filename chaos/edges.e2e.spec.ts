@@ -5,7 +5,7 @@ import { parse } from "yaml";
 import { sql } from "../test-support/postgres";
 import { badHttpRequests, endpoints, INTERNALS, sendBadHttp } from "./support/bad-http";
 import { createUser, finalOrder, placeOrder } from "../e2e/support/shop";
-import { databaseUrlOf, root, serviceNames, startSystem, urlOf, type RunningService } from "../e2e/support/system";
+import { databaseUrlOf, root, runSystemAroundTests, serviceNames, urlOf } from "../e2e/support/system";
 
 // The fast parts of the reliability suite, run by `pnpm test` (`pnpm test:chaos` does the rest):
 // a sample of the bad requests (`pnpm test:chaos` sends over 1,000 per endpoint), an error the
@@ -13,13 +13,7 @@ import { databaseUrlOf, root, serviceNames, startSystem, urlOf, type RunningServ
 // other service's role by trying, and containers that do not run as root.
 
 jest.setTimeout(120_000);
-let system: RunningService[] = [];
-beforeAll(async () => {
-  system = await startSystem();
-});
-afterAll(async () => {
-  await Promise.all(system.map((service) => service.stop()));
-});
+runSystemAroundTests();
 
 const superuserUrl = (service: string) => {
   const url = new URL(databaseUrlOf(service as never));

@@ -1,17 +1,11 @@
 import { createUser, deliveriesOf, finalOrder, paymentsOf, placeOrder, userById } from "./support/shop";
-import { api, startSystem, type RunningService } from "./support/system";
+import { api, runSystemAroundTests } from "./support/system";
 
 // The four services as real processes, real Kafka, real Postgres: one order per outcome,
 // then a concurrent mix, asserting what every service ends up holding.
 
 jest.setTimeout(120_000);
-let system: RunningService[] = [];
-beforeAll(async () => {
-  system = await startSystem();
-});
-afterAll(async () => {
-  await Promise.all(system.map((service) => service.stop()));
-});
+runSystemAroundTests();
 
 const historyTypes = (order: { history: { type: string }[] }) => order.history.map((step) => step.type);
 

@@ -52,6 +52,24 @@ export const latencyOf = (samples: readonly Sample[]): LatencyFigures => ({
 
 const merge = (placed: Placed, finished: Finished): Sample => ({ ...placed, ...finished });
 
+/** A run's figures: latency of the sagas it measures, throughput and CPU of those it completed. */
+function resultOf(
+  label: string,
+  run: { kind: SagaKind; samples: Sample[]; measured: Sample[]; completed: number; seconds: number; cpu: CpuUsage; lost: number; errors: number },
+): RunResult {
+  return {
+    label,
+    sagas: run.measured.length,
+    lost: run.lost,
+    wrongStatus: run.samples.filter((s) => s.status !== expectedStatus[run.kind]).length,
+    errors: run.errors,
+    latency: latencyOf(run.measured),
+    throughput: round(run.completed / run.seconds),
+    cpu: run.cpu,
+    cpuMsPerSaga: perSaga(run.cpu, run.completed),
+  };
+}
+
 export function perSaga(cpu: CpuUsage, sagas: number): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [name, seconds] of Object.entries(cpu.cpuSeconds)) out[name] = sagas > 0 ? round((seconds * 1000) / sagas, 3) : NaN;
@@ -95,17 +113,7 @@ export async function sequential(ctx: Context, kind: SagaKind, count: number, la
   const seconds = (Date.now() - started) / 1000;
   return {
     samples: record ? samples : [],
-    result: {
-      label,
-      sagas: samples.length,
-      lost,
-      wrongStatus: samples.filter((s) => s.status !== expectedStatus[kind]).length,
-      errors,
-      latency: latencyOf(samples),
-      throughput: round(samples.length / seconds),
-      cpu,
-      cpuMsPerSaga: perSaga(cpu, samples.length),
-    },
+    result: resultOf(label, { kind, samples, measured: samples, completed: samples.length, seconds, cpu, lost, errors }),
   };
 }
 
@@ -158,20 +166,9 @@ export async function closedLoop(ctx: Context, concurrency: number, warmupSecond
   );
   clearInterval(ticker);
   const cpu = await cpuUsage();
-  const completedInWindow = samples.filter((s) => s.completedAt >= windowStart && s.completedAt < windowEnd).length;
+  const completed = samples.filter((s) => s.completedAt >= windowStart && s.completedAt < windowEnd).length;
   const measured = samples.filter((s) => s.createdAt >= windowStart && s.createdAt < windowEnd);
-  return {
-    label,
-    concurrency,
-    sagas: measured.length,
-    lost,
-    wrongStatus: samples.filter((s) => s.status !== "APPROVED").length,
-    errors,
-    latency: latencyOf(measured),
-    throughput: round(completedInWindow / seconds),
-    cpu,
-    cpuMsPerSaga: perSaga(cpu, completedInWindow),
-  };
+  return { ...resultOf(label, { kind: "happy", samples, measured, completed, seconds, cpu, lost, errors }), concurrency };
 }
 
 export interface OpenRun extends RunResult {
@@ -221,19 +218,8 @@ export async function openLoop(ctx: Context, rate: number, warmupSeconds: number
     const f = finished.get(o.id);
     return f ? [merge(o, f)] : [];
   });
-  const completedInWindow = samples.filter((s) => s.completedAt >= windowStart && s.completedAt < windowEnd).length;
+  const completed = samples.filter((s) => s.completedAt >= windowStart && s.completedAt < windowEnd).length;
   const measured = samples.filter((s) => s.intendedAt >= windowStart && s.intendedAt < windowEnd);
-  return {
-    label,
-    targetRate: rate,
-    sagas: measured.length,
-    lost: orders.length - samples.length,
-    wrongStatus: samples.filter((s) => s.status !== "APPROVED").length,
-    errors,
-    latency: latencyOf(measured),
-    throughput: round(completedInWindow / seconds),
-    cpu,
-    cpuMsPerSaga: perSaga(cpu, completedInWindow),
-    samples,
-  };
+  const lost = orders.length - samples.length;
+  return { ...resultOf(label, { kind: "happy", samples, measured, completed, seconds, cpu, lost, errors }), targetRate: rate, samples };
 }

@@ -119,19 +119,18 @@ export class Resources {
 
   /** VmHWM: the kernel's own record of each process's peak RSS. */
   peakRss(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const [name, pid] of this.processes()) {
-      const mem = memoryOf(pid);
-      if (mem) out[name] = round(mem.peakRssMb, 1);
-    }
-    return out;
+    return this.memory("peakRssMb");
   }
 
   currentRss(): Record<string, number> {
+    return this.memory("rssMb");
+  }
+
+  private memory(figure: "rssMb" | "peakRssMb"): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [name, pid] of this.processes()) {
       const mem = memoryOf(pid);
-      if (mem) out[name] = round(mem.rssMb, 1);
+      if (mem) out[name] = round(mem[figure], 1);
     }
     return out;
   }

@@ -103,6 +103,17 @@ export async function startSystem(): Promise<RunningService[]> {
   return Promise.all(serviceNames.map((name) => startService(name)));
 }
 
+/** For a test file: the four services start before its first test and stop after its last. */
+export function runSystemAroundTests(): void {
+  let system: RunningService[] = [];
+  beforeAll(async () => {
+    system = await startSystem();
+  });
+  afterAll(async () => {
+    await Promise.all(system.map((service) => service.stop()));
+  });
+}
+
 export async function api<T = any>(service: ServiceName, path: string, init: RequestInit & { json?: unknown } = {}) {
   const { json, ...rest } = init;
   const response = await fetch(`${urlOf(service)}${path}`, {

@@ -24,8 +24,7 @@ export function groupCommit<Item, Result>(
   const waiting: Caller[] = [];
   let running = false;
 
-  async function commitNextGroup(): Promise<void> {
-    running = true;
+  async function commitGroups(): Promise<void> {
     while (waiting.length > 0) {
       const group: Caller[] = [];
       let size = 0;
@@ -54,7 +53,7 @@ export function groupCommit<Item, Result>(
       // setImmediate: the callers kafkajs starts in the same turn (one fetch) join the first group.
       if (!running) {
         running = true;
-        setImmediate(() => void commitNextGroup());
+        setImmediate(() => void commitGroups());
       }
     });
 }
