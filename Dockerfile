@@ -3,7 +3,7 @@
 # The build stage compiles the whole workspace (the services share packages/*), so its layers
 # are identical, and cached, for all four images; only the last steps depend on SERVICE.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 # The same pnpm as package.json's packageManager, so the lockfile is read as it was written.
 RUN npm i -g pnpm@12.4.2
 WORKDIR /app
@@ -38,7 +38,7 @@ RUN if [ ! -f "services/${SERVICE}/dist/main.js" ]; then \
       echo "services/${SERVICE}/prisma/migrations is missing" >&2; exit 1; \
     fi
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ARG SERVICE
 # ENV carries the build arg into the running container, where CMD reads it.
 ENV NODE_ENV=production \

@@ -4,6 +4,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+// Every root command imports this module, so the Node version is checked here, once, before any work.
+const nodeMajor = Number(process.versions.node.split(".")[0]);
+if (nodeMajor < 24) {
+  console.error(`saga-shop needs Node.js 24 or later (this is ${process.version}; see .nvmrc and the README's "Run it").`);
+  process.exit(1);
+}
 export const services = ["order", "user", "payment", "delivery"];
 export const servicePorts = { order: 3001, user: 3002, payment: 3003, delivery: 3004 };
 
