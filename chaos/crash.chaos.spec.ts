@@ -40,7 +40,7 @@ afterAll(async () => {
   writeFigures("crash", figures);
 });
 
-test(`crash mid-saga: ${ORDERS} orders while every service is killed and Kafka and Postgres restart; the system settles`, async () => {
+test(`crash mid-saga: ${ORDERS} orders while every service is killed, Kafka restarts and Postgres restarts and crashes; the system settles`, async () => {
   users = await createUsers(8, 4);
   orders = planOrders(ORDERS, users, random);
   // A second payment process shares the group and the database through the whole run.
@@ -76,7 +76,8 @@ test(`crash mid-saga: ${ORDERS} orders while every service is killed and Kafka a
     disruptions: disruptions as DisruptionRecord[],
     kills: fleet.kills,
     kafkaRestarts: plan.filter((d) => d.kind === "kafka").length,
-    postgresRestarts: plan.filter((d) => d.kind === "postgres").length,
+    postgresRestarts: plan.filter((d) => d.kind === "postgres-restart").length,
+    postgresCrashes: plan.filter((d) => d.kind === "postgres-crash").length,
     selfExits: fleet.selfExits,
     crashes: fleet.crashes.length,
     settleSeconds: Number((settled.ms / 1000).toFixed(1)),

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { parse } from "yaml";
-import { sql } from "../test-support/postgres";
+import { adminUrlOf, sql } from "../test-support/postgres";
 import { badHttpRequests, endpoints, INTERNALS, sendBadHttp } from "./support/bad-http";
 import { createUser, finalOrder, placeOrder } from "../e2e/support/shop";
 import { databaseUrlOf, root, runSystemAroundTests, serviceNames, urlOf } from "../e2e/support/system";
@@ -15,13 +15,7 @@ import { databaseUrlOf, root, runSystemAroundTests, serviceNames, urlOf } from "
 jest.setTimeout(120_000);
 runSystemAroundTests();
 
-const superuserUrl = (service: string) => {
-  const url = new URL(databaseUrlOf(service as never));
-  const admin = new URL(process.env.PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
-  url.username = admin.username;
-  url.password = admin.password;
-  return url.toString();
-};
+const superuserUrl = (service: string) => adminUrlOf(new URL(databaseUrlOf(service as never)).pathname.slice(1));
 
 const query = sql;
 

@@ -103,6 +103,62 @@ describe("the HTTP edge", () => {
     expect((await userById(user.id)).reservedCents).toBe(300); // charged once
   });
 
+  describe("Idempotency-Key reused", () => {
+    const bodyFor = (userId: string, quantity = 1) => ({
+      userId,
+      items: [{ sku: "x", quantity, unitPriceCents: 100 }],
+      paymentToken: "tok_visa",
+      shippingAddress: { line1: "a", city: "b", postalCode: "c", country: "GB" },
+    });
+    const post = (body: unknown, key: string) => api("order", "/orders", { method: "POST", json: body, headers: { "idempotency-key": key } });
+
+    test("with a different body, even by another user: 422 with the reason, and no second order", async () => {
+      const [ada, lin] = [await createUser(100_000), await createUser(100_000)];
+      const key = `reuse-${ada.id}`;
+      const first = await post(bodyFor(ada.id), key);
+      expect(first.status).toBe(202);
+      for (const other of [bodyFor(ada.id, 2), bodyFor(lin.id)]) {
+        const reused = await post(other, key);
+        expect(reused.status).toBe(422);
+        expect(reused.body).toEqual({ statusCode: 422, error: "Unprocessable Entity", message: expect.stringContaining(`Idempotency-Key "${key}" was already used for a different request`) });
+        expect(JSON.stringify(reused.body)).not.toContain(first.body.id);
+      }
+      await finalOrder(first.body.id);
+      // Nothing was created for Lin, and Ada was charged once.
+      expect((await userById(lin.id)).reservedCents).toBe(0);
+      expect((await userById(ada.id)).reservedCents).toBe(100);
+    });
+
+    test("with the same body, its fields in another order: the same order, marked as replayed", async () => {
+      const user = await createUser(100_000);
+      const key = `same-${user.id}`;
+      const first = await post(bodyFor(user.id), key);
+      const { shippingAddress, paymentToken, items, userId } = bodyFor(user.id);
+      const again = await post({ shippingAddress, paymentToken, items, userId }, key);
+      expect(again.status).toBe(202);
+      expect(again.headers.get("idempotent-replayed")).toBe("true");
+      expect(again.body).toEqual(first.body);
+    });
+
+    test("while the first request with the key is in flight: requests racing it create no second order", async () => {
+      const user = await createUser(100_000);
+      const other = await createUser(100_000);
+      const key = `race-${user.id}`;
+      const same = Array.from({ length: 8 }, () => post(bodyFor(user.id), key));
+      const different = Array.from({ length: 4 }, () => post(bodyFor(other.id), key));
+      const answers = await Promise.all([...same, ...different]);
+      const accepted = answers.filter((a) => a.status === 202);
+      expect(new Set(accepted.map((a) => a.body.id)).size).toBe(1);
+      // Whichever body won, every request with the other body was refused.
+      expect(answers.every((a) => a.status === 202 || a.status === 422)).toBe(true);
+      const winner = await finalOrder(accepted[0]!.body.id);
+      const loserBodies = winner.userId === user.id ? different : same;
+      expect((await Promise.all(loserBodies)).every((a) => a.status === 422)).toBe(true);
+      const charged = (await userById(user.id)).reservedCents + (await userById(other.id)).reservedCents;
+      expect(charged).toBe(100);
+    });
+  });
+
   test.each([
     ["order", "POST", "/orders", 400, { userId: "nope" }],
     ["order", "POST", "/orders", 400, "{not json"],

@@ -1,22 +1,25 @@
 // `pnpm bench`: what the outbox and four Kafka hops cost, against the floor this machine sets.
-// Builds, prepares fresh `bench_` databases and a fresh Kafka broker of its own (49092/49093,
-// .local/kafka-bench, so `pnpm start` and the tests are left alone), creates the topics, runs the
-// benchmark (bench/src/main.ts), and always stops the broker. BENCH_QUICK=1 (or --quick) is a
+// Builds, starts a Postgres cluster of its own (45433, .local/postgres-bench) with fresh `bench_`
+// databases and a fresh Kafka broker of its own (49092/49093, .local/kafka-bench), so `pnpm start`
+// and the tests are left alone, creates the topics, runs the benchmark (bench/src/main.ts), and
+// always stops the broker and the cluster. BENCH_QUICK=1 (or --quick) is a
 // ~2 minute run; BENCH_SOAK_SECONDS sets the soak of the full run (300; 0 turns it off).
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { prepareDatabases } from "./lib/databases.mjs";
+import { databaseServer, prepareDatabases } from "./lib/databases.mjs";
+import { environments } from "./lib/environments.mjs";
 import { kafka, root, run } from "./lib/run.mjs";
 
-const broker = { KAFKA_PORT: "49092", KAFKA_CONTROLLER_PORT: "49093", KAFKA_DIR: join(root, ".local", "kafka-bench") };
-const brokers = `127.0.0.1:${broker.KAFKA_PORT}`;
+const environment = environments.bench;
+const broker = environment.kafka;
+const brokers = environment.brokers;
+const postgres = databaseServer(environment);
 const pidsFile = join(root, ".local", "bench-logs", "pids.json");
 rmSync(pidsFile, { force: true });
 
 run(process.execPath, [join(root, "scripts", "build.mjs")]);
 run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "bench"]);
-await prepareDatabases({ prefix: "bench_", fresh: true });
 kafka("reset", broker);
 
 let exitCode = 1;
@@ -29,13 +32,15 @@ const forward = (signal) => {
 process.on("SIGINT", forward);
 process.on("SIGTERM", forward);
 try {
+  postgres.start();
+  await prepareDatabases(postgres.adminUrl, { prefix: environment.dbPrefix, fresh: true });
   kafka("start", broker);
   if (interrupted) throw new Error("interrupted");
   run(process.execPath, [join(root, "packages/messaging/dist/create-topics.js")], { env: { ...process.env, KAFKA_BROKERS: brokers } });
   child = spawn(process.execPath, [join(root, "bench", "dist", "main.js"), ...process.argv.slice(2)], {
     stdio: "inherit",
     cwd: root,
-    env: { ...process.env, BENCH_KAFKA_BROKERS: brokers, BENCH_KAFKA_DIR: broker.KAFKA_DIR },
+    env: { ...process.env, BENCH_KAFKA_BROKERS: brokers, BENCH_KAFKA_DIR: broker.KAFKA_DIR, PG_ADMIN_URL: postgres.adminUrl },
   });
   exitCode = await new Promise((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? 130 : 1))));
 } catch (error) {
@@ -44,6 +49,7 @@ try {
   stopLeftoverServices();
   rmSync(pidsFile, { force: true });
   kafka("stop", broker);
+  postgres.stop();
 }
 process.exit(exitCode);
 

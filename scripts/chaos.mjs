@@ -1,18 +1,22 @@
 // `pnpm test:chaos`: the reliability suite (chaos/*.chaos.spec.ts). Like `pnpm test`, but with a
-// broker of its own (39092/39093, .local/kafka-chaos, fresh each run), fresh `chaos_` databases
-// and service ports 5001-5004, so it can kill, restart and flood things without touching a
-// running `pnpm start` (3001-3004) or `pnpm test` (4001-4004, broker 19092).
+// broker of its own (39092/39093, .local/kafka-chaos, fresh each run), a Postgres cluster of its
+// own (35433, .local/postgres-chaos, fresh each run) and service ports 5001-5004, so it can kill,
+// restart and flood things without touching a running `pnpm start` (3001-3004) or `pnpm test`
+// (4001-4004, broker 19092), or any other Postgres on the machine.
 // It prints its figures at the end and writes them to results/chaos-summary.json.
 // Extra arguments go to jest, e.g. `pnpm test:chaos -t poison`. CHAOS_SEED=<n> replays a run's plan.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { ensurePostgres, prepareDatabases } from "./lib/databases.mjs";
+import { databaseServer, prepareDatabases } from "./lib/databases.mjs";
+import { environments } from "./lib/environments.mjs";
 import { kafka, root, run } from "./lib/run.mjs";
 
 const started = Date.now();
-const broker = { KAFKA_PORT: "39092", KAFKA_CONTROLLER_PORT: "39093", KAFKA_DIR: join(root, ".local", "kafka-chaos") };
-const brokers = `127.0.0.1:${broker.KAFKA_PORT}`;
+const environment = environments.chaos;
+const broker = environment.kafka;
+const brokers = environment.brokers;
+const postgres = databaseServer(environment);
 const resultsDir = join(root, "results");
 const partsDir = join(resultsDir, "chaos");
 const seed = process.env.CHAOS_SEED ?? String(Date.now() % 1_000_000);
@@ -22,14 +26,29 @@ process.on("SIGINT", () => console.error("\nchaos: interrupted; cleaning up"));
 
 run(process.execPath, [join(root, "scripts", "build.mjs")]);
 run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.tests.json"]);
-await prepareDatabases({ prefix: "chaos_", fresh: true });
 rmSync(join(root, ".local", "chaos-logs"), { recursive: true, force: true });
 rmSync(partsDir, { recursive: true, force: true });
-kafka("reset", broker);
-kafka("start", broker);
 let exitCode = 1;
 try {
-  const env = { ...process.env, ...broker, KAFKA_BROKERS: brokers, TEST_DB_PREFIX: "chaos_", TEST_PORT_BASE: "5000", TEST_LOG_DIR: "chaos-logs", CHAOS_SEED: seed };
+  // Fresh each run: the suite kills this cluster's postmaster, so nothing of another run may linger.
+  postgres.cluster?.reset();
+  postgres.start();
+  if (!postgres.own) console.log("chaos: PG_ADMIN_URL is set, so the Postgres restart and crash are left out (the suite only disrupts a cluster of its own)");
+  await prepareDatabases(postgres.adminUrl, { prefix: environment.dbPrefix, fresh: true });
+  kafka("reset", broker);
+  kafka("start", broker);
+  const env = {
+    ...process.env,
+    ...broker,
+    KAFKA_BROKERS: brokers,
+    PG_ADMIN_URL: postgres.adminUrl,
+    // Set only for a cluster of the suite's own: the one Postgres it may restart and kill.
+    CHAOS_POSTGRES_CLUSTER: postgres.own ? environment.name : "",
+    TEST_DB_PREFIX: environment.dbPrefix,
+    TEST_PORT_BASE: String(environment.portBase),
+    TEST_LOG_DIR: "chaos-logs",
+    CHAOS_SEED: seed,
+  };
   run(process.execPath, [join(root, "packages/messaging/dist/create-topics.js")], { env });
   const jest = join(root, "node_modules", "jest", "bin", "jest.js");
   run(process.execPath, [jest, "--runInBand", "--selectProjects", "chaos", ...process.argv.slice(2)], { env });
@@ -38,8 +57,11 @@ try {
   console.error(error.message);
 } finally {
   kafka("stop", broker);
-  // A Postgres restart that went wrong must not leave this machine without its database.
-  await ensurePostgres().catch((error) => console.error(`chaos: ${error.message}`));
+  try {
+    postgres.stop();
+  } catch (error) {
+    console.error(`chaos: ${error.message}`);
+  }
 }
 
 // One summary of every part that ran.
@@ -75,6 +97,7 @@ const summary = {
   serviceKills: crash.kills,
   kafkaRestarts: crash.kafkaRestarts,
   postgresRestarts: crash.postgresRestarts,
+  postgresCrashes: crash.postgresCrashes,
   serviceCrashes: crash.crashes,
   chosenExits: crash.selfExits?.filter((e) => e.kind !== "crash").length,
   settleSeconds: crash.settleSeconds,
@@ -104,7 +127,7 @@ const rows = [
   ["  5xx seen", summary.badRequests5xx],
   ["  not a 4xx with a JSON reason", summary.badRequestFailures],
   ["services SIGKILLed and restarted", summary.serviceKills],
-  ["Kafka / Postgres restarts", crash.kafkaRestarts === undefined ? undefined : `${summary.kafkaRestarts} / ${summary.postgresRestarts}`],
+  ["Kafka restarts / Postgres restarts / Postgres crashes", crash.kafkaRestarts === undefined ? undefined : `${summary.kafkaRestarts} / ${summary.postgresRestarts} / ${summary.postgresCrashes}`],
   ["services that crashed (uncaught error)", summary.serviceCrashes],
   ["  exits they chose (could not start, ...)", summary.chosenExits],
   ["time to settle after the last disruption", summary.settleSeconds === undefined ? undefined : `${summary.settleSeconds} s`],

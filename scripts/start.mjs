@@ -1,46 +1,138 @@
-// `pnpm start`: the whole system on this machine, without Docker. Builds, starts a real Kafka
-// broker (jars from Maven Central), prepares the four databases, creates the topics, runs the
-// four services with readable logs, and stops everything it started on Ctrl-C.
+// `pnpm start`: the whole system on this machine, without Docker. Checks that nothing holds its
+// ports, builds, starts its own Postgres cluster (data kept in .local/postgres across runs) and
+// a Kafka broker (jars from Maven Central), prepares the four databases, creates the topics and
+// runs the four services with readable logs.
+//
+// It stops everything it started, in order (services, then Kafka, then Postgres), and nothing
+// else, on Ctrl-C, SIGTERM or SIGHUP to this process, or when the process that started it dies
+// (pnpm itself exits on SIGTERM without passing it on, which would leave all this running).
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { prepareDatabases } from "./lib/databases.mjs";
-import { kafka, root, run, servicePorts, services, start } from "./lib/run.mjs";
+import { databaseServer, prepareDatabases } from "./lib/databases.mjs";
+import { environments } from "./lib/environments.mjs";
+import { describeHolder, portHolder } from "./lib/ports.mjs";
+import { root, servicePorts, services } from "./lib/run.mjs";
 
-run(process.execPath, [join(root, "scripts", "build.mjs")]);
-kafka("start");
-const databaseUrls = await prepareDatabases();
-run(process.execPath, [join(root, "packages/messaging/dist/create-topics.js")]);
+const environment = environments.start;
+const postgres = databaseServer(environment);
+const lockFile = join(root, ".local", "start.pid");
 
-const children = services.map((service) =>
-  start(process.execPath, [join(root, "services", service, "dist", "main.js")], {
+/** What must be stopped, last started first. */
+const started = [];
+let current; // the child of the step under way
+let stopping;
+
+function stopAll(why, code = 0) {
+  stopping ??= (async () => {
+    console.log(`\n${why}: stopping ${started.length ? started.map((s) => s.name).reverse().join(", then ") : "(nothing was started yet)"}...`);
+    current?.kill("SIGTERM");
+    for (const { name, stop } of started.reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        console.error(`could not stop ${name}: ${error.message}`);
+        code ||= 1;
+      }
+    }
+    rmSync(lockFile, { force: true });
+    process.exit(code);
+  })();
+  return stopping;
+}
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => void stopAll(signal));
+// Orphaned: whoever started us is gone (pnpm killed, a terminal closed), so nobody can stop us.
+const parent = process.ppid;
+setInterval(() => process.ppid !== parent && void stopAll(`the process that started this one (pid ${parent}) exited`), 500).unref();
+
+/** Runs a step's command; resolves when it succeeds, stops everything if it fails. */
+function step(command, args, options = {}) {
+  return new Promise((resolve) => {
+    if (stopping) return;
+    const child = spawn(command, args, { stdio: "inherit", cwd: root, ...options });
+    current = child;
+    child.on("exit", (code, signal) => {
+      current = undefined;
+      if (stopping) return;
+      if (code === 0) resolve();
+      else void stopAll(`${[command, ...args].map((a) => a.replace(root, ".")).join(" ")} failed (${code ?? signal})`, 1);
+    });
+  });
+}
+
+async function refuseIfTaken() {
+  let other;
+  try {
+    other = Number(readFileSync(lockFile, "utf8"));
+    process.kill(other, 0);
+  } catch {
+    other = undefined;
+  }
+  const wanted = [
+    ...services.map((s) => [servicePorts[s], `the ${s} service`]),
+    [Number(environment.kafka.KAFKA_PORT), "Kafka"],
+    [Number(environment.kafka.KAFKA_CONTROLLER_PORT), "Kafka's controller"],
+    ...(postgres.own ? [[environment.postgresPort, "Postgres"]] : []),
+  ];
+  const taken = [];
+  for (const [port, what] of wanted) {
+    const holder = await portHolder(port);
+    if (holder) taken.push(`  port ${port} (${what}) is held by ${describeHolder(holder)}`);
+  }
+  const clusterPid = postgres.cluster?.pid();
+  if (clusterPid) taken.push(`  the Postgres cluster ${postgres.cluster.dataDir} already runs (postmaster pid ${clusterPid})`);
+  if (other || taken.length) {
+    console.error(
+      [
+        other ? `saga-shop is already running: another \`pnpm start\` (pid ${other}) holds ${lockFile}.` : "saga-shop cannot start: what it needs is taken.",
+        ...taken,
+        other
+          ? "Stop that one first (Ctrl-C in its terminal, or kill it): it stops its services, Kafka and Postgres."
+          : "Stop what holds them (a broker or cluster left by an earlier run: `pnpm kafka stop`, `pnpm postgres start stop`), or free the ports.",
+      ].join("\n"),
+    );
+    process.exit(1);
+  }
+  mkdirSync(join(root, ".local"), { recursive: true });
+  writeFileSync(lockFile, String(process.pid));
+}
+
+await refuseIfTaken();
+await step(process.execPath, [join(root, "scripts", "build.mjs")]);
+
+if (postgres.own) {
+  console.log(`postgres: starting ${postgres.describe} (data in ${postgres.cluster.dataDir}, kept between runs)...`);
+  await step(process.execPath, [join(root, "scripts", "postgres.mjs"), environment.name, "start"]);
+  started.push({ name: "Postgres", stop: () => postgres.stop() });
+}
+const kafka = (verb) => step("bash", [join(root, "scripts", "kafka.sh"), verb], { env: { ...process.env, ...environment.kafka } });
+started.push({ name: "Kafka", stop: () => new Promise((resolve) => spawn("bash", [join(root, "scripts", "kafka.sh"), "stop"], { stdio: "inherit", env: { ...process.env, ...environment.kafka } }).on("exit", resolve)) });
+await kafka("start");
+const databaseUrls = await prepareDatabases(postgres.adminUrl).catch((error) => stopAll(error.message, 1));
+await step(process.execPath, [join(root, "packages/messaging/dist/create-topics.js")], { env: { ...process.env, KAFKA_BROKERS: environment.brokers } });
+
+const children = services.map((service) => {
+  const child = spawn(process.execPath, [join(root, "services", service, "dist", "main.js")], {
+    stdio: "inherit",
+    cwd: root,
     env: {
       ...process.env,
       PORT: String(servicePorts[service]),
       DATABASE_URL: databaseUrls[service],
-      KAFKA_BROKERS: "127.0.0.1:9092",
+      KAFKA_BROKERS: environment.brokers,
       LOG_PRETTY: process.env.LOG_PRETTY ?? "1",
     },
-  }),
-);
-console.log(`\nsaga-shop is starting: order :3001, user :3002, payment :3003, delivery :3004 (Ctrl-C stops all)\n`);
-
-let stopping = false;
-async function stopAll(signal) {
-  if (stopping) return;
-  stopping = true;
-  console.log(`\n${signal}: stopping the services, then Kafka...`);
-  for (const child of children) child.kill("SIGTERM");
-  await Promise.all(children.map((child) => child.exited));
-  kafka("stop");
-  process.exit(0);
-}
-process.on("SIGINT", () => void stopAll("SIGINT"));
-process.on("SIGTERM", () => void stopAll("SIGTERM"));
-// If a service dies on its own, the system is not whole: say so and stop the rest.
-for (const [i, child] of children.entries()) {
-  child.exited.then((code) => {
-    if (!stopping) {
-      console.error(`${services[i]} service exited (${code}); stopping everything`);
-      void stopAll("service exit");
-    }
   });
-}
+  child.exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal)));
+  // If a service dies on its own, the system is not whole: say so and stop the rest.
+  child.exited.then((code) => stopping || void stopAll(`the ${service} service exited (${code})`, 1));
+  return child;
+});
+started.push({
+  name: "the services",
+  stop: async () => {
+    for (const child of children) child.kill("SIGTERM");
+    await Promise.all(children.map((child) => child.exited));
+  },
+});
+console.log(`\nsaga-shop is starting: order :3001, user :3002, payment :3003, delivery :3004; Postgres: ${postgres.describe}; Kafka 127.0.0.1:${environment.kafka.KAFKA_PORT} (Ctrl-C stops all)\n`);

@@ -4,14 +4,17 @@ import { join } from "node:path";
 // default full run takes about 10 minutes including a soak of BENCH_SOAK_SECONDS (300; 0 turns it
 // off). Finer: BENCH_FLOOR_HOPS, BENCH_FLOOR_BATCH_MESSAGES, BENCH_FLOOR_PG_TX, BENCH_LIGHT_HAPPY,
 // BENCH_LIGHT_COMPENSATION, BENCH_STEP_SECONDS (closed loop), BENCH_OPEN_SECONDS; BENCH_PROFILE=1
-// takes V8 CPU profiles of the services. PG_ADMIN_URL as for the other scripts.
+// takes V8 CPU profiles of the services. PG_ADMIN_URL (a superuser's URL) runs it on that server
+// instead of the bench's own Postgres cluster.
 
 export const root = join(__dirname, "..", "..");
 const env = process.env;
 const quick = env.BENCH_QUICK === "1" || process.argv.includes("--quick");
 const num = (name: string, fallback: number) => (env[name] !== undefined && env[name] !== "" ? Number(env[name]) : fallback);
 
-const adminUrl = env.PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+// scripts/bench.mjs passes the superuser URL of the bench's own Postgres cluster (or PG_ADMIN_URL's).
+const adminUrl = env.PG_ADMIN_URL ?? "";
+if (!adminUrl) throw new Error("PG_ADMIN_URL is not set: run the benchmark with `pnpm bench` (it starts its own Postgres cluster)");
 /** The same server as the admin URL, as the same (super)user, another database. */
 export const superuserUrlOf = (database: string) => {
   const url = new URL(adminUrl);

@@ -3,7 +3,7 @@ import { request } from "node:http";
 import { badRequests as generatedBadRequests } from "./bad-requests";
 import { urlOf, type ServiceName } from "../../e2e/support/system";
 
-// Bad HTTP input for every endpoint: the generated requests of e2e/support/bad-requests.ts
+// Bad HTTP input for every endpoint: the generated requests of ./bad-requests.ts
 // (wrong types, missing fields, bad numbers, unknown ids, malformed JSON, odd unicode, wrong
 // content type, bodies over 64 KiB) plus the nastier ones below. Every one must get a 4xx whose
 // body is JSON `{ statusCode, message }`, never a 5xx, and no body may show internals.
@@ -43,7 +43,7 @@ const order = () => ({
   shippingAddress: { line1: "1 Main St", city: "Seoul", postalCode: "04524", country: "KR" },
 });
 
-/** Requests e2e/support/bad-requests.ts does not make: bigger, deeper and stranger ones. */
+/** Requests ./bad-requests.ts does not make: bigger, deeper and stranger ones. */
 function nastier(service: ServiceName, endpoint: string, i: number): BadHttpRequest {
   const json = { "content-type": "application/json" };
   const post = endpoint.startsWith("POST");
@@ -60,6 +60,11 @@ function nastier(service: ServiceName, endpoint: string, i: number): BadHttpRequ
         () => ({ method: "POST", path, headers: json, body: JSON.stringify(sample).replace(/100/, "99999999999999999999999"), why: "huge integer" }),
         () => ({ method: "POST", path, headers: json, body: `\uFEFF${JSON.stringify({ ...sample, extra: "\u0000" })}`, why: "BOM and NUL" }),
         () => ({ method: "POST", path, headers: json, body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]), why: "invalid UTF-8" }),
+        // Bytes that are not UTF-8 inside a field the route stores: decoded leniently they would be stored as U+FFFD.
+        () => {
+          const [before, after] = JSON.stringify(sample).split(endpoint === "POST /users" ? '"x"' : '"Seoul"') as [string, string];
+          return { method: "POST", path, headers: json, body: Buffer.concat([Buffer.from(`${before}"A`), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from(`"${after}`)]), why: "invalid UTF-8 in a stored field" };
+        },
         () => ({ method: "POST", path, headers: { "content-type": "application/json; charset=utf-16" }, body: Buffer.from(JSON.stringify(sample), "utf16le"), why: "UTF-16 body" }),
         () => ({ method: "POST", path, headers: { "content-type": "application/json" }, body: "", why: "empty JSON body" }),
         () => ({ method: "POST", path, headers: {}, body: JSON.stringify(sample), why: "no content type" }),

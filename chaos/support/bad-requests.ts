@@ -21,6 +21,8 @@ function seeded(seed: number) {
 
 const oddStrings = ["", " ", "\u0000", "☃", "𝕏𝕐", "\u202e", "ÄÖÜ", "'; DROP TABLE orders; --", "<script>", "%00", "../../etc/passwd", "a".repeat(5000)];
 const badNumbers: unknown[] = [-1, 0, -0.5, 1.5, 1e308, -1e308, 2 ** 53, "1", "abc", null, true, [], {}, NaN];
+// Text Postgres cannot store (NUL) or would store changed (a lone surrogate becomes U+FFFD).
+const unstorable = ["\u0000", "a\u0000b", "\uD800", "x\uDFFFy", "\uDBFF\uDBFF", "📦\uD83D"];
 const notUuids = ["nope", "123", "00000000-0000-0000-0000", "☃", "%20", "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz"];
 
 const goodOrder = () => ({
@@ -47,6 +49,11 @@ function brokenBodies(pick: <T>(xs: readonly T[]) => T): Array<[string, unknown]
     ["order with a bad country", { ...order, shippingAddress: { ...order.shippingAddress, country: pick(["kr", "KOR", "☃☃", "", 1]) } }],
     ["order without an address", { ...order, shippingAddress: undefined }],
     ["order with an unknown field", { ...order, [pick(["admin", "status", "totalCents"])]: true }],
+    ["order with unstorable text in an item", { ...order, items: [{ ...order.items[0], sku: `sku${pick(unstorable)}` }] }],
+    [
+      "order with unstorable text in the address",
+      { ...order, shippingAddress: { ...order.shippingAddress, [pick(["line1", "city", "postalCode"])]: pick(unstorable) } },
+    ],
     ["order as an array", [order]],
     ["order as a string", "order"],
     ["order as null", null],
@@ -55,6 +62,7 @@ function brokenBodies(pick: <T>(xs: readonly T[]) => T): Array<[string, unknown]
     ["user with a bad credit limit", { ...user, creditLimitCents: pick(badNumbers.filter((n) => n !== 0)) }],
     ["user with a bad status", { ...user, status: pick(["active", "DELETED", "", 1]) }],
     ["user with an unknown field", { ...user, reservedCents: 5 }],
+    ["user with unstorable text in the name", { ...user, name: `Ada${pick(unstorable)}` }],
   ];
 }
 

@@ -1,17 +1,13 @@
 import { Client } from "pg";
+import { adminUrlOf } from "../../test-support/postgres";
 import { serviceNames, type ServiceName } from "../../e2e/support/system";
 import { chaosEnv } from "./env";
 
 // The services' databases as the suite checks them: read directly, as the Postgres superuser,
 // so the checks do not depend on the services being up or on their APIs telling the truth.
 
-const adminUrl = new URL(process.env.PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres");
 export const databaseName = (service: ServiceName) => `${chaosEnv.dbPrefix}${service}_service`;
-const urlOf = (service: ServiceName) => {
-  const url = new URL(adminUrl);
-  url.pathname = `/${databaseName(service)}`;
-  return url.toString();
-};
+const urlOf = (service: ServiceName) => adminUrlOf(databaseName(service));
 
 /** One short-lived superuser connection per call: survives a Postgres restart between calls. */
 export async function sql<T = any>(service: ServiceName, text: string, params: unknown[] = []): Promise<T[]> {

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { root } from "../../e2e/support/system";
 
 // What `pnpm test:chaos` (scripts/chaos.mjs) hands the suite. The suite kills processes,
-// restarts a Kafka broker and restarts the Postgres server, so it refuses to run against
-// anything that does not look like the chaos run's own broker and databases.
+// restarts a Kafka broker and restarts and kills a Postgres cluster, so it refuses to run against
+// anything that does not look like the chaos run's own broker, cluster and databases.
 
 function required(name: string): string {
   const value = process.env[name];
@@ -21,6 +21,8 @@ export const chaosEnv = {
   /** scripts/kafka.sh's settings for the chaos broker, to restart it. */
   kafka: { KAFKA_PORT: process.env.KAFKA_PORT ?? "", KAFKA_CONTROLLER_PORT: process.env.KAFKA_CONTROLLER_PORT ?? "", KAFKA_DIR: process.env.KAFKA_DIR ?? "" },
   seed: Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000),
+  /** The name of the suite's own Postgres cluster (`chaos`), or "" when it runs on someone else's server. */
+  postgresCluster: process.env.CHAOS_POSTGRES_CLUSTER ?? "",
   resultsDir: join(root, "results", "chaos"),
 };
 

@@ -97,7 +97,7 @@ function changedCopy(original: TopicMessage) {
   }
 }
 
-/** Nine kinds of poison for one partition of one topic; `original` is an event already processed on that topic. */
+/** Ten kinds of poison for one partition of one topic; `original` is an event already processed on that topic. */
 export function poisonFor(topic: string, partition: number, original: TopicMessage): Poison[] {
   const out: Poison[] = [];
   const json = (kind: string, event: any, fate: Poison["fate"], headers: Record<string, string> | undefined = headersOf(event), key: string | null = event.orderId) =>
@@ -126,6 +126,12 @@ export function poisonFor(topic: string, partition: number, original: TopicMessa
   json("event for an unknown order", unknown.event, unknown.fate);
   const copy = changedCopy(original);
   json("duplicate event id, different payload", copy.event, copy.fate);
+  // Text Postgres cannot store (NUL) or would store changed (a lone surrogate), in an event that is
+  // otherwise valid: refused when parsed, so it is dead-lettered at once instead of failing a
+  // transaction again and again.
+  const unstorable = unknownOrderEvent(topic).event;
+  (unstorable.payload as { reason: string }).reason = partition % 2 === 0 ? "chaos: \u0000 cannot be stored" : "chaos: \uD800 is half a character";
+  json("text Postgres cannot store", unstorable, all(topic, /text Postgres cannot store/));
   const bare = unknownOrderEvent(topic);
   json("no headers, no key", bare.event, bare.fate, undefined, null);
   out.push({ kind: "empty value (tombstone)", topic, partition, key: randomUUID(), value: null, fate: all(topic, /empty message value/) });

@@ -200,10 +200,12 @@ export async function restartKafka(): Promise<void> {
   await run("bash", [script, "start"], { env, cwd: root, timeout: 120_000 });
 }
 
-/** Restarts this machine's Debian Postgres cluster (every connection is cut). */
-export async function restartPostgres(): Promise<void> {
-  const { stdout } = await run("ls", ["/etc/postgresql"]);
-  const version = stdout.trim().split(/\s+/)[0];
-  if (!version) throw new Error("no Debian Postgres cluster in /etc/postgresql to restart");
-  await run("pg_ctlcluster", ["--skip-systemctl-redirect", version, "main", "restart"], { timeout: 120_000 });
+/**
+ * Disrupts the chaos run's own Postgres cluster (scripts/postgres.mjs), never another server:
+ * "restart" is a clean restart (every connection cut), "crash" SIGKILLs the postmaster and
+ * starts it again, so the server comes back through crash recovery.
+ */
+export async function disruptPostgres(how: "restart" | "crash"): Promise<void> {
+  if (!chaosEnv.postgresCluster) throw new Error("no Postgres cluster of the suite's own to disrupt (run `pnpm test:chaos` without PG_ADMIN_URL)");
+  await run(process.execPath, [join(root, "scripts", "postgres.mjs"), chaosEnv.postgresCluster, how], { cwd: root, timeout: 120_000 });
 }

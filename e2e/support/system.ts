@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { adminUrl } from "../../test-support/postgres";
 
 // The four services as real processes, against the test broker and the `test_` databases that
-// `pnpm test` prepares (scripts/test.mjs). Each service's log goes to .local/e2e-logs/<name>.log.
+// `pnpm test` prepares on its Postgres cluster (scripts/test.mjs). Each service's log goes to .local/e2e-logs/<name>.log.
 
 export const root = join(__dirname, "..", "..");
 export const serviceNames = ["order", "user", "payment", "delivery"] as const;
@@ -14,9 +15,10 @@ const portBase = Number(process.env.TEST_PORT_BASE ?? 4000);
 const portOffset: Record<ServiceName, number> = { order: 1, user: 2, payment: 3, delivery: 4 };
 export const portOf = (service: ServiceName, instance = 1) => portBase + portOffset[service] + (instance - 1) * 10;
 export const urlOf = (service: ServiceName, instance = 1) => `http://127.0.0.1:${portOf(service, instance)}`;
+/** A service's own database and role on the run's server (see test-support/postgres.ts). */
 export const databaseUrlOf = (service: ServiceName) => {
   const name = `${process.env.TEST_DB_PREFIX ?? "test_"}${service}_service`;
-  return `postgresql://${name}:${name}@127.0.0.1:5432/${name}`;
+  return `postgresql://${name}:${name}@${new URL(adminUrl()).host}/${name}`;
 };
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {

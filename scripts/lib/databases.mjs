@@ -1,22 +1,42 @@
-// Local Postgres for `pnpm start` and the tests: one database and one role per service,
-// each role owning only its own database, and nobody else allowed to connect to it.
-import { existsSync, readdirSync } from "node:fs";
+// The Postgres of a root command and the databases on it: one database and one role per
+// service, each role owning only its own database, and nobody else allowed to connect to it.
+// By default the command's own cluster (postgres.mjs); PG_ADMIN_URL names an existing server
+// instead (a superuser's URL), for a machine that has one it wants used.
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { root, run, services } from "./run.mjs";
+import { postgresCluster } from "./postgres.mjs";
+import { root, services } from "./run.mjs";
 
 const { Client } = createRequire(join(root, "package.json"))("pg");
-export const adminUrl = process.env.PG_ADMIN_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
 export const databaseName = (service, prefix = "") => `${prefix}${service}_service`;
-export const databaseUrl = (service, prefix = "") => {
+export const databaseUrl = (adminUrl, service, prefix = "") => {
   const name = databaseName(service, prefix);
   const url = new URL(adminUrl);
   return `postgresql://${name}:${name}@${url.host}/${name}`;
 };
 
-async function canConnect() {
-  const client = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 2000 });
+/** The server a command uses: `start()` starts its own cluster (unless PG_ADMIN_URL), `stop()` stops only that. */
+export function databaseServer(environment) {
+  const external = process.env.PG_ADMIN_URL;
+  if (external) {
+    return { own: false, cluster: null, adminUrl: external, describe: `the server at PG_ADMIN_URL (${new URL(external).host})`, start: () => false, stop: () => false };
+  }
+  const cluster = postgresCluster({ name: environment.name, port: environment.postgresPort });
+  return {
+    own: true,
+    cluster,
+    get adminUrl() {
+      return cluster.adminUrl;
+    },
+    describe: `its own cluster on 127.0.0.1:${environment.postgresPort}`,
+    start: () => cluster.start(),
+    stop: () => cluster.stop(),
+  };
+}
+
+async function canConnect(adminUrl) {
+  const client = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
     return true;
@@ -27,20 +47,9 @@ async function canConnect() {
   }
 }
 
-/** Starts this machine's Debian Postgres cluster if it is installed and down. */
-export async function ensurePostgres() {
-  if (await canConnect()) return;
-  const versions = existsSync("/etc/postgresql") ? readdirSync("/etc/postgresql") : [];
-  if (versions.length === 0) throw new Error(`cannot reach Postgres at ${adminUrl} and no local cluster to start`);
-  console.log(`starting Postgres ${versions[0]}...`);
-  run("pg_ctlcluster", ["--skip-systemctl-redirect", versions[0], "main", "start"]);
-  for (let i = 0; i < 30 && !(await canConnect()); i++) await new Promise((r) => setTimeout(r, 500));
-  if (!(await canConnect())) throw new Error(`Postgres did not come up at ${adminUrl}`);
-}
-
 /** Creates each service's role and database if missing; `fresh` drops them first (tests). */
-export async function prepareDatabases({ prefix = "", fresh = false } = {}) {
-  await ensurePostgres();
+export async function prepareDatabases(adminUrl, { prefix = "", fresh = false } = {}) {
+  if (!(await canConnect(adminUrl))) throw new Error(`cannot connect to Postgres at ${new URL(adminUrl).host} as ${new URL(adminUrl).username}`);
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   try {
@@ -57,5 +66,5 @@ export async function prepareDatabases({ prefix = "", fresh = false } = {}) {
   } finally {
     await admin.end();
   }
-  return Object.fromEntries(services.map((s) => [s, databaseUrl(s, prefix)]));
+  return Object.fromEntries(services.map((s) => [s, databaseUrl(adminUrl, s, prefix)]));
 }

@@ -2,3 +2,4 @@ export * from "./events";
 export * from "./topics";
 export * from "./validate";
 export * from "./describe";
+export * from "./text";

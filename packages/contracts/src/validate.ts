@@ -1,6 +1,7 @@
 import { FormatRegistry, type TSchema } from "@sinclair/typebox";
 import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
 import { EnvelopeSchema, eventPayloads, type EventType, type SagaEvent } from "./events";
+import { decodeUtf8, textProblem } from "./text";
 
 // TypeBox checks formats only when told how.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -26,7 +27,7 @@ function describeErrors(check: TypeCheck<TSchema>, value: unknown, prefix: strin
 /** Why a payload does not fit its event type's schema, or null when it does. */
 export function payloadProblem(type: EventType, payload: unknown): string | null {
   const check = payloadChecks[type];
-  return check.Check(payload) ? null : describeErrors(check, payload, "payload");
+  return check.Check(payload) ? textProblem(payload, "payload") : describeErrors(check, payload, "payload");
 }
 
 export type ParsedEvent = { ok: true; event: SagaEvent } | { ok: false; reason: string };
@@ -34,12 +35,17 @@ export type ParsedEvent = { ok: true; event: SagaEvent } | { ok: false; reason: 
 /** Turns raw bytes from Kafka into a valid event, or says exactly why it is not one. */
 export function parseEvent(raw: Buffer | string | null | undefined): ParsedEvent {
   if (raw == null || raw.length === 0) return { ok: false, reason: "empty message value" };
+  const text = typeof raw === "string" ? raw : decodeUtf8(raw);
+  if (text === null) return { ok: false, reason: "value is not valid JSON: its bytes are not UTF-8 text" };
   let value: unknown;
   try {
-    value = JSON.parse(raw.toString());
+    value = JSON.parse(text);
   } catch (error) {
     return { ok: false, reason: `value is not valid JSON: ${(error as Error).message}` };
   }
+  // Before any schema: a string no schema mentions would still reach a jsonb column (the outbox).
+  const badText = textProblem(value);
+  if (badText) return { ok: false, reason: `value holds text Postgres cannot store: ${badText}` };
   if (!envelopeCheck.Check(value)) {
     return { ok: false, reason: `invalid envelope: ${describeErrors(envelopeCheck, value, "")}` };
   }

@@ -62,6 +62,23 @@ describe("parseEvent: a valid message becomes an event", () => {
   });
 });
 
+describe("parseEvent: text Postgres cannot store is refused before any handler sees it", () => {
+  test("given a NUL in a payload string, when parsed, then it is refused naming the field", () => {
+    const value = envelope("DeliveryFailed", "delivery", { reason: "closed\u0000" });
+    expect(reasonOf(bytes(value))).toBe("value holds text Postgres cannot store: /payload/reason: text must not contain the NUL character (U+0000)");
+  });
+
+  test("given a lone surrogate in a field no schema names, when parsed, then it is refused too", () => {
+    const value = { ...envelope("DeliveryScheduled", "delivery", { deliveryId: DELIVERY_ID }), extra: { note: "\udc00" } };
+    expect(reasonOf(bytes(value))).toMatch(/^value holds text Postgres cannot store: \/extra\/note: text must not contain a lone UTF-16 surrogate/);
+  });
+
+  test("given bytes that are not UTF-8 inside a JSON string, when parsed, then it is refused as not JSON text", () => {
+    const raw = Buffer.concat([Buffer.from('{"id":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    expect(reasonOf(raw)).toBe("value is not valid JSON: its bytes are not UTF-8 text");
+  });
+});
+
 describe("parseEvent: anything else is refused with the reason", () => {
   test.each([
     ["a null value (a tombstone)", null],

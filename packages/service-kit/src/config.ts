@@ -31,8 +31,9 @@ export function loadConfig(service: ServiceName, defaultPort: number, env: Env =
     service,
     host: env.HOST || "127.0.0.1",
     port: integer(env, "PORT", defaultPort, 0, 65535),
-    // Each service has its own database and role; the default is the local one `pnpm start` prepares.
-    databaseUrl: env.DATABASE_URL || `postgresql://${role}:${role}@127.0.0.1:5432/${role}`,
+    // Each service has its own database and role; the default is the one `pnpm start` prepares
+    // on its Postgres cluster (127.0.0.1:5433).
+    databaseUrl: env.DATABASE_URL || `postgresql://${role}:${role}@127.0.0.1:5433/${role}`,
     kafkaBrokers,
     logLevel: env.LOG_LEVEL || "info",
     logPretty: env.LOG_PRETTY === "1" || env.LOG_PRETTY === "true",

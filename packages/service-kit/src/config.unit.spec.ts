@@ -8,7 +8,7 @@ describe("loadConfig", () => {
       service: "payment",
       host: "127.0.0.1",
       port: 3003,
-      databaseUrl: "postgresql://payment_service:payment_service@127.0.0.1:5432/payment_service",
+      databaseUrl: "postgresql://payment_service:payment_service@127.0.0.1:5433/payment_service",
       kafkaBrokers: ["127.0.0.1:9092"],
       logLevel: "info",
       logPretty: false,
@@ -19,7 +19,7 @@ describe("loadConfig", () => {
     "given no DATABASE_URL, when the %s service loads its config, then it uses its own local database and role",
     (service) => {
       const role = `${service}_service`;
-      expect(loadConfig(service, 3000, {}).databaseUrl).toBe(`postgresql://${role}:${role}@127.0.0.1:5432/${role}`);
+      expect(loadConfig(service, 3000, {}).databaseUrl).toBe(`postgresql://${role}:${role}@127.0.0.1:5433/${role}`);
     },
   );
 

@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import "@saga-shop/contracts"; // registers the string formats (uuid, date-time) TypeBox checks
+// Importing contracts also registers the string formats (uuid, date-time) TypeBox checks.
+import { decodeUtf8, textProblem } from "@saga-shop/contracts";
 import { type TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { Value } from "@sinclair/typebox/value";
@@ -68,6 +69,9 @@ const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart })
   const check = TypeCompiler.Compile(schema);
   const fromText = httpPart !== "body";
   return (input: unknown) => {
+    // Text Postgres cannot store is refused here, for every route and every part of a request.
+    const badText = textProblem(input, httpPart ?? "request");
+    if (badText) return { error: new Error(badText) };
     const value = fromText ? Value.Default(schema, numbersFromText(schema, input)) : input;
     if (check.Check(value)) return { value };
     const error = check.Errors(value).First();
@@ -108,6 +112,15 @@ export function buildHttpApp(logger: Logger, readiness: Readiness): HttpApp {
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only; anything else is a 415, not a string for validation to trip over.
   app.removeContentTypeParser("text/plain");
+  // JSON is UTF-8 (RFC 8259). The default parser would turn bytes that are not into U+FFFD and
+  // store a string the client never sent; this one refuses them and otherwise parses as before.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
+    const text = decodeUtf8(body as Buffer);
+    if (text === null) return done(new HttpError(400, "body is not valid UTF-8 text"), undefined);
+    parseJson(request, text, done);
+  });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let status = error.statusCode ?? 500;

@@ -59,6 +59,44 @@ describe("a valid request", () => {
   });
 });
 
+describe("text Postgres cannot store, or would store changed: 400 naming the field", () => {
+  test("given a NUL character in a body string, when posted, then 400 naming the field and the character", async () => {
+    const response = await postItems({ sku: "BO\u0000OK", quantity: 1 });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ statusCode: 400, error: "Bad Request", message: "body/sku: text must not contain the NUL character (U+0000)" });
+  });
+
+  test("given a lone surrogate sent as a JSON escape, when posted, then 400 naming the field", async () => {
+    const response = await postItems('{"sku":"BOOK\\ud800","quantity":1}');
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toBe("body/sku: text must not contain a lone UTF-16 surrogate (not a Unicode character)");
+  });
+
+  test("given bytes that are not UTF-8 inside a string, when posted, then 400 instead of a string with U+FFFD in it", async () => {
+    const body = Buffer.concat([Buffer.from('{"sku":"BO'), Buffer.from([0xff, 0xfe]), Buffer.from('OK","quantity":1}')]);
+    const response = await postItems(body as unknown as string);
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ statusCode: 400, error: "Bad Request", message: "body is not valid UTF-8 text" });
+  });
+
+  test("given a NUL in a query parameter, when requested, then 400 naming the parameter", async () => {
+    const response = await app.inject({ method: "GET", url: "/page?limit=%00" });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toBe("querystring/limit: text must not contain the NUL character (U+0000)");
+  });
+
+  test("given good text in many scripts, when posted, then it is accepted unchanged", async () => {
+    const response = await postItems({ sku: "서울-📦-Straße-\u202e", quantity: 1 });
+    expect(response.statusCode).toBe(201);
+    expect(response.json()).toEqual({ added: "서울-📦-Straße-\u202e" });
+  });
+
+  test("given JSON with a __proto__ key, when posted, then it is still refused (the strict parser keeps fastify's guard)", async () => {
+    const response = await postItems('{"__proto__":{"admin":true},"sku":"A","quantity":1}');
+    expect(response.statusCode).toBe(400);
+  });
+});
+
 describe("requests the client got wrong: 4xx saying what was wrong", () => {
   test("given a body missing a required field, when posted, then 400 JSON naming the field", async () => {
     const response = await postItems({ sku: "BOOK" });

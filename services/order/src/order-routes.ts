@@ -4,6 +4,7 @@ import { addToOutbox, toEnvelope } from "@saga-shop/messaging";
 import { HttpError, notFound, type HttpApp, type ServiceContext } from "@saga-shop/service-kit";
 import { Type } from "@sinclair/typebox";
 import { Prisma, type PrismaClient } from "./generated/prisma/client";
+import { replayProblem, requestFingerprint } from "./idempotency";
 import { orderProblem, orderTotal } from "./order-rules";
 import { recordSteps } from "./saga-steps";
 
@@ -18,7 +19,8 @@ const PlaceOrderBody = Type.Object(
   { additionalProperties: false },
 );
 const PlaceOrderHeaders = Type.Object({
-  "idempotency-key": Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  // The draft makes the key a Structured Field string: printable ASCII.
+  "idempotency-key": Type.Optional(Type.String({ pattern: "^[\\x20-\\x7E]{1,200}$" })),
 });
 const ListQuery = Type.Object(
   {
@@ -52,8 +54,15 @@ export function orderRoutes(app: HttpApp, { db, logger }: ServiceContext<PrismaC
         .header("idempotent-replayed", String(replayed))
         .send({ id: order.id, status: order.status, totalCents: order.totalCents });
 
+    const fingerprint = idempotencyKey ? requestFingerprint("POST", "/orders", request.body) : null;
+    // A key seen before: the same request gets the same order; a different one is refused.
+    const replay = (order: Order) => {
+      const problem = replayProblem(idempotencyKey!, order.idempotencyFingerprint, fingerprint!);
+      if (problem) throw new HttpError(422, problem);
+      return accepted(order, true);
+    };
     const previous = await existingFor(idempotencyKey);
-    if (previous) return accepted(previous, true);
+    if (previous) return replay(previous);
 
     const { userId, items, paymentToken, shippingAddress } = request.body;
     const problem = orderProblem(items);
@@ -69,7 +78,17 @@ export function orderRoutes(app: HttpApp, { db, logger }: ServiceContext<PrismaC
       // The order and the event that starts its saga commit together, or neither does.
       const order = await db.$transaction(async (tx) => {
         const order = await tx.order.create({
-          data: { id, userId, totalCents, items, paymentToken, shippingAddress, idempotencyKey, correlationId: created.correlationId },
+          data: {
+            id,
+            userId,
+            totalCents,
+            items,
+            paymentToken,
+            shippingAddress,
+            idempotencyKey,
+            idempotencyFingerprint: fingerprint,
+            correlationId: created.correlationId,
+          },
         });
         await addToOutbox(tx, [created]);
         await recordSteps(tx, [created]);
@@ -78,10 +97,11 @@ export function orderRoutes(app: HttpApp, { db, logger }: ServiceContext<PrismaC
       logger.info({ orderId: id, correlationId: created.correlationId }, describeEvent(created));
       return accepted(order, false);
     } catch (error) {
-      // Two requests with one key raced; the loser answers with the winner's order.
+      // Two requests with one key raced: the unique key made the loser wait for the winner's
+      // commit, so no second order exists; the loser answers as a later retry would.
       const isKeyClash = error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
       const winner = isKeyClash ? await existingFor(idempotencyKey) : null;
-      if (winner) return accepted(winner, true);
+      if (winner) return replay(winner);
       throw error;
     }
   });
