@@ -3,7 +3,7 @@ import type { ServiceName } from "../e2e/support/system";
 import { diff, snapshotAll, sql } from "./support/db";
 import { chaosEnv, progress, seededRandom, writeFigures } from "./support/env";
 import { eventTopics, kafka, readTopics, topicOffsets, withAdmin, type TopicMessage } from "./support/kafka";
-import { createUsers, placeReliably, planOrders, pool, waitUntilSettled, type PlacementStats, type PlannedOrder } from "./support/orders";
+import { createUsers, placeReliably, planOrders, pool, waitUntilSettled, type PlacementStats, } from "./support/orders";
 import { poisonFor, type Poison } from "./support/poison";
 import { Fleet } from "./support/processes";
 import { verifyOrders } from "./support/verify";
@@ -71,7 +71,9 @@ test("poison on every topic is dead-lettered or ignored by rule; no state change
           acks: -1,
           messages: batch.map((p) => ({ partition, key: p.key, value: p.value, headers: p.headers })),
         });
-        batch.forEach((p, i) => (p.offset = Number(meta!.baseOffset) + i));
+        batch.forEach((p, i) => {
+          p.offset = Number(meta!.baseOffset) + i;
+        });
       }
     }
   } finally {
@@ -120,7 +122,7 @@ test("poison on every topic is dead-lettered or ignored by rule; no state change
     for (const [consumer, { fate, reason }] of Object.entries(p.fate) as [ServiceName, { fate: string; reason?: RegExp }][]) {
       const label = `${p.kind} on ${source}, consumer ${consumer}`;
       const letters = dead.filter((m) => m.topic === `${consumer}.dead-letter` && m.headers["dead-letter-source"] === source);
-      letters.forEach((m) => matched.add(m));
+      for (const m of letters) matched.add(m);
       if (fate === "dead-letter") {
         if (letters.length !== 1) problems.push(`${label}: ${letters.length} dead letters, expected 1`);
         const letter = letters[0];

@@ -15,7 +15,10 @@ const PORTS = [3001, 3002, 3003, 3004, 9092, 9093, 5433];
 const portOpen = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once("error", () => resolve(false));
   });
 const openPorts = async () => (await Promise.all(PORTS.map(async (p) => ((await portOpen(p)) ? p : null)))).filter((p) => p !== null);

@@ -136,9 +136,11 @@ export function renderChart(input: ChartInput): string {
   text(lx + 32, ly + 4, "targets (issue #4)", `fill="#666"`);
 
   // Caption.
-  input.caption.forEach((line, i) => text(m.left, m.top + ph + 66 + i * 16, line, `fill="#444" font-size="11.5"`));
+  input.caption.forEach((line, i) => {
+    text(m.left, m.top + ph + 66 + i * 16, line, `fill="#444" font-size="11.5"`);
+  });
   out.push("</svg>");
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }
 
 function wrap(s: string, width: number): string[] {

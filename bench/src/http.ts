@@ -27,7 +27,7 @@ export function httpJson<T = any>(port: number, method: string, path: string, js
           const text = Buffer.concat(chunks).toString("utf8");
           try {
             resolve({ status: res.statusCode ?? 0, body: (text ? JSON.parse(text) : undefined) as T });
-          } catch (error) {
+          } catch (_error) {
             reject(new Error(`${method} ${path}: ${res.statusCode} not JSON: ${text.slice(0, 200)}`));
           }
         });

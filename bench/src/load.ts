@@ -197,8 +197,15 @@ export async function openLoop(ctx: Context, rate: number, warmupSeconds: number
       for (let due = t0 + i * interval; due <= now && due < windowEnd; due = t0 + ++i * interval) {
         placed.push(
           placeOrder(ctx.users, "happy", due).then(
-            (p) => ((answered++), p),
-            () => ((answered++), errors++, undefined),
+            (p) => {
+              answered++;
+              return p;
+            },
+            () => {
+              answered++;
+              errors++;
+              return undefined;
+            },
           ),
         );
       }

@@ -16,7 +16,7 @@ import { Resources } from "./resources";
 import { explainCounts, sagaCounts } from "./saga-counts";
 import { alive, startServices, stopServices, type ServiceProcess } from "./services";
 import { createUsers, OrderDatabase } from "./shop";
-import { round, sleep, slope, summarize } from "./stats";
+import { round, sleep, slope, } from "./stats";
 
 // `pnpm bench`: the floor first, then the saga at light load, under rising closed-loop load,
 // at fixed open-loop rates, and (full run) a soak; a table, JSON in results/, and a chart.
@@ -42,7 +42,10 @@ process.once("SIGTERM", () => void shutdown("SIGTERM"));
 function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once("error", () => resolve(false));
   });
 }
@@ -332,7 +335,7 @@ async function main() {
     const json = JSON.stringify(results, null, 2);
     writeFileSync(join(dir, `bench-${stamp}.json`), json);
     writeFileSync(join(dir, "bench-latest.json"), json);
-    writeFileSync(join(dir, "bench-latest.md"), markdownTable(results) + "\n");
+    writeFileSync(join(dir, "bench-latest.md"), `${markdownTable(results)}\n`);
     const svg = chartOf(results);
     writeFileSync(join(dir, `bench-${stamp}.svg`), svg);
     writeFileSync(join(dir, "bench-latest.svg"), svg);

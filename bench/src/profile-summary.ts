@@ -51,7 +51,9 @@ export function summarizeProfile(file: string): {
   };
   const callers = new Map<string, number>();
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+  profile.samples.forEach((id, i) => {
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
   const categories = new Map<string, number>();
   const functions = new Map<string, number>();
   let total = 0;

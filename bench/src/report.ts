@@ -117,7 +117,7 @@ export function formatReport(r: BenchResults): string {
   lines.push("");
   lines.push(`Throughput, happy path           sagas/s  vs floor       n     p50     p95     p99     max   client p99  cores busy (not ours)`);
   const tput = (label: string, x: RunResult) =>
-    `  ${padr(label, 30)}${pad(x.throughput.toFixed(0), 9)}${pad((x.throughput / f.saga.throughputPerSecond).toFixed(2) + "×", 10)}${pad(x.latency.dbMs.n, 8)}${pad(ms(x.latency.dbMs.p50), 8)}${pad(ms(x.latency.dbMs.p95), 8)}${pad(ms(x.latency.dbMs.p99), 8)}${pad(ms(x.latency.dbMs.max), 8)}${pad(ms(x.latency.clientMs.p99), 13)}${pad(x.cpu.machineBusyCores.toFixed(2), 8)} (${x.cpu.otherCores.toFixed(2)})`;
+    `  ${padr(label, 30)}${pad(x.throughput.toFixed(0), 9)}${pad(`${(x.throughput / f.saga.throughputPerSecond).toFixed(2)}×`, 10)}${pad(x.latency.dbMs.n, 8)}${pad(ms(x.latency.dbMs.p50), 8)}${pad(ms(x.latency.dbMs.p95), 8)}${pad(ms(x.latency.dbMs.p99), 8)}${pad(ms(x.latency.dbMs.max), 8)}${pad(ms(x.latency.clientMs.p99), 13)}${pad(x.cpu.machineBusyCores.toFixed(2), 8)} (${x.cpu.otherCores.toFixed(2)})`;
   for (const s of r.closedLoop) lines.push(tput(`closed loop, ${s.concurrency} in flight`, s));
   lines.push(`  → highest: ${r.maxThroughput.perSecond.toFixed(0)} sagas/s at ${r.maxThroughput.concurrency} in flight`);
   for (const o of r.openLoop) lines.push(tput(`open loop, ${o.targetRate}/s`, o));
@@ -129,7 +129,9 @@ export function formatReport(r: BenchResults): string {
   const idle = r.idle.cpuCores;
   const mb = (v: number | undefined) => `${(v ?? NaN).toFixed(0)} MB`;
   lines.push(`Resources: CPU ms per saga (node process + its Postgres backends), idle cores, memory (peak RSS = VmHWM)`);
-  loads.forEach((l, k) => lines.push(`  [${k + 1}] ${l.at}`));
+  loads.forEach((l, k) => {
+    lines.push(`  [${k + 1}] ${l.at}`);
+  });
   lines.push(`  ${padr("", 12)}${loads.map((_, k) => pad(`[${k + 1}] node+pg`, 16)).join("")}${pad("idle cores", 12)}${pad("peak RSS", 10)}${pad("RSS at start", 14)}`);
   const both = (v: Record<string, number>, n: string) =>
     n === "kafka" ? ms(v[n] ?? NaN) : `${ms(v[n] ?? NaN)}+${ms(v[`pg:${n}`] ?? NaN)}`;

@@ -16,7 +16,10 @@ export interface BadRequest {
 
 function seeded(seed: number) {
   let state = seed >>> 0;
-  return () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
 }
 
 const oddStrings = ["", " ", "\u0000", "☃", "𝕏𝕐", "\u202e", "ÄÖÜ", "'; DROP TABLE orders; --", "<script>", "%00", "../../etc/passwd", "a".repeat(5000)];
@@ -45,7 +48,7 @@ function brokenBodies(pick: <T>(xs: readonly T[]) => T): Array<[string, unknown]
     ["order with a bad quantity", { ...order, items: [{ ...order.items[0], quantity: pick(badNumbers) }] }],
     ["order with a bad price", { ...order, items: [{ ...order.items[0], unitPriceCents: pick([-1, 1.5, "100", null, 1e12]) }] }],
     ["order with a bad sku", { ...order, items: [{ ...order.items[0], sku: pick(["", "a".repeat(65), 5, null]) }] }],
-    ["order with an odd payment token", { ...order, paymentToken: pick(["visa", "tok_☃", "", 42, null, "tok_" + "x".repeat(70)]) }],
+    ["order with an odd payment token", { ...order, paymentToken: pick(["visa", "tok_☃", "", 42, null, `tok_${"x".repeat(70)}`]) }],
     ["order with a bad country", { ...order, shippingAddress: { ...order.shippingAddress, country: pick(["kr", "KOR", "☃☃", "", 1]) } }],
     ["order without an address", { ...order, shippingAddress: undefined }],
     ["order with an unknown field", { ...order, [pick(["admin", "status", "totalCents"])]: true }],

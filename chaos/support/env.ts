@@ -52,7 +52,10 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 /** A small seeded generator (the run prints its seed; CHAOS_SEED=<seed> replays the same plan). */
 export function seededRandom(seed: number) {
   let state = seed >>> 0 || 1;
-  const next = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const next = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
   return {
     next,
     between: (min: number, max: number) => min + next() * (max - min),

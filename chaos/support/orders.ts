@@ -119,6 +119,8 @@ export function planOrders(count: number, users: Users, random: { int: (a: numbe
         return { ...base, userId: random.pick(users.rich), paymentToken: random.pick(["tok_chargeDeclined", "tok_insufficientFunds"]), country: "DE" };
       case "cancelled-delivery":
         return { ...base, userId: random.pick(users.rich), paymentToken: "tok_visa", country: "AQ" };
+      default:
+        throw new Error(`no plan for scenario ${scenario satisfies never}`);
     }
   });
   return random.shuffle(plan);

@@ -47,8 +47,12 @@ function processOwning(inodes) {
 function answers(port) {
   return new Promise((resolve) => {
     const socket = connect({ host: "127.0.0.1", port });
-    socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    const settle = (open) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(1000, () => settle(false));
+    socket.once("connect", () => settle(true));
     socket.once("error", () => resolve(false));
   });
 }

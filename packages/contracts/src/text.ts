@@ -11,6 +11,7 @@
 // - Bytes that are not UTF-8 (a body or message value): a decoder would replace them with U+FFFD,
 //   a change nobody asked for; see `decodeUtf8`.
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding this control character is the point.
 const NUL = /\u0000/;
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

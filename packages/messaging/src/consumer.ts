@@ -122,7 +122,9 @@ export async function consumeBatch<Tx extends SqlTransaction>(
   if (pending.length === 0) return outcomes;
   try {
     const results = await commit(pending.map((p) => p.work));
-    results.forEach((result, k) => (outcomes[pending[k]!.index] = reportHandled(deps, pending[k]!.work.event, result)));
+    results.forEach((result, k) => {
+      outcomes[pending[k]!.index] = reportHandled(deps, pending[k]!.work.event, result);
+    });
   } catch (error) {
     deps.logger.debug({ err: error, events: pending.length }, "batch transaction failed; handling its events one by one");
     for (const { index, work } of pending) outcomes[index] = await handleWithRetries(deps, work, batch[index]!, control);
@@ -138,8 +140,10 @@ const OUTAGE_CODES = new Set([
   ...["P1001", "P1002", "P1017", "P2024", "P2028"],
 ]);
 function looksLikeOutage(error: unknown): boolean {
-  for (let e: any = error, depth = 0; e && depth < 4; e = e.cause, depth++) {
-    if (OUTAGE_CODES.has(e.code) || OUTAGE_CODES.has(e.originalCode)) return true;
+  type Cause = { code?: unknown; originalCode?: unknown; message?: unknown; cause?: unknown } | null | undefined;
+  let e = error as Cause;
+  for (let depth = 0; e && depth < 4; e = e.cause as Cause, depth++) {
+    if (OUTAGE_CODES.has(String(e.code)) || OUTAGE_CODES.has(String(e.originalCode))) return true;
     if (/Connection terminated|connection (is )?closed|Can't reach database/i.test(String(e.message))) return true;
   }
   return false;

@@ -106,7 +106,7 @@ describe("outbox + relay", () => {
     );
 
     const relay = startRelay();
-    let received;
+    let received: Awaited<ReturnType<typeof collector.waitForEventIds>>;
     try {
       received = await collector.waitForEventIds(ids(events));
     } finally {
@@ -198,7 +198,12 @@ describe("outbox + relay", () => {
 
   test("commits in quick succession share a Kafka request: drains start at least minDrainIntervalMs apart", async () => {
     let requests = 0;
-    const counting = { sendBatch: (batch: Parameters<Producer["sendBatch"]>[0]) => (requests++, producer.sendBatch(batch)) } as Producer;
+    const counting = {
+      sendBatch: (batch: Parameters<Producer["sendBatch"]>[0]) => {
+        requests++;
+        return producer.sendBatch(batch);
+      },
+    } as Producer;
     const relay = startRelay({ producer: counting, minDrainIntervalMs: 400, pollIntervalMs: 60_000 });
     try {
       await eventually(async () => (await listeners()) >= 1, "the relay to LISTEN");

@@ -142,7 +142,11 @@ function relayConnection(connectionString: string, log: Logger, onNotify: () => 
   const reconnectSoon = () => {
     client = null;
     holdsLock = false;
-    if (!closed && !retryTimer) retryTimer = setTimeout(() => ((retryTimer = undefined), void connect()), 1000);
+    if (closed || retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      void connect();
+    }, 1000);
   };
 
   const connect = async () => {
@@ -154,7 +158,11 @@ function relayConnection(connectionString: string, log: Logger, onNotify: () => 
     try {
       await c.connect();
       await c.query("LISTEN outbox");
-      if (closed) return void (c.removeAllListeners("end"), c.end());
+      if (closed) {
+        c.removeAllListeners("end");
+        await c.end();
+        return;
+      }
       client = c;
       holdsLock = false;
       onNotify(); // rows committed while nobody was listening

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 // Importing contracts also registers the string formats (uuid, date-time) TypeBox checks.
 import { decodeUtf8, textProblem } from "@saga-shop/contracts";
-import { type TSchema } from "@sinclair/typebox";
+import type { TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { Value } from "@sinclair/typebox/value";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifySchemaCompiler } from "fastify";

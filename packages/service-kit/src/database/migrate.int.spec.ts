@@ -104,7 +104,7 @@ test("an edited migration is an error, but the same script with Windows line end
   writeMigration(dir, "20240101000000_init", INIT.replace(/\n/g, "\r\n"));
   expect(await applyMigrations({ connectionString: url, migrationsDir: dir })).toEqual([]);
 
-  writeMigration(dir, "20240101000000_init", INIT + "\nALTER TABLE orders ADD COLUMN note TEXT;\n");
+  writeMigration(dir, "20240101000000_init", `${INIT}\nALTER TABLE orders ADD COLUMN note TEXT;\n`);
   await expect(applyMigrations({ connectionString: url, migrationsDir: dir })).rejects.toThrow(
     'Migration "20240101000000_init" was edited after it was applied',
   );
