@@ -16,6 +16,7 @@ COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY patches/ patches/
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/messaging/package.json packages/messaging/
+COPY packages/schema-tools/package.json packages/schema-tools/
 COPY packages/service-kit/package.json packages/service-kit/
 COPY services/delivery/package.json services/delivery/
 COPY services/order/package.json services/order/

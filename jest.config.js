@@ -6,7 +6,7 @@ const shared = {
   transform: { "^.+\\.[tj]s$": swc },
   // fastify's inject pulls in `cookie`, published as ESM only; jest's CommonJS loader needs it compiled.
   transformIgnorePatterns: ["/node_modules/(?!(\\.pnpm/cookie@|cookie/))"],
-  moduleNameMapper: { "^@saga-shop/(contracts|messaging|service-kit)$": "<rootDir>/packages/$1/src" },
+  moduleNameMapper: { "^@saga-shop/(contracts|messaging|service-kit|schema-tools)$": "<rootDir>/packages/$1/src" },
   testEnvironment: "node",
 };
 const project = (displayName, pattern) => ({ ...shared, displayName, testMatch: [`<rootDir>/**/${pattern}`], testPathIgnorePatterns: ["/node_modules/", "/dist/"] });

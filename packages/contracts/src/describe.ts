@@ -32,7 +32,3 @@ export function describeEvent(event: SagaEvent): string {
       return `delivery for ${order} failed: ${event.payload.reason}`;
   }
 }
-
-/** Compensations undo an earlier step; they are what a reader of the logs most needs to see. */
-export const isCompensation = (event: SagaEvent): boolean =>
-  event.type === "CreditReleased" || event.type === "PaymentRefunded";

@@ -1,5 +1,6 @@
 // describeEvent writes the saga's timeline; isCompensation flags the steps that undo earlier ones.
-import { describeEvent, isCompensation } from "./describe";
+import { describeEvent } from "./describe";
+import { isCompensation } from "./saga-map";
 import { eventTypes, type SagaEvent } from "./events";
 
 const ORDER_ID = "0b9a6c3e-5d0f-4a51-9d6e-1f2a3b4c5d6e";

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { serviceNames, type ServiceName } from "./services";
 
 // Event-carried state: each event holds what the next step needs, so no service asks
 // another for data and no step depends on the order of two different topics.
@@ -28,10 +29,16 @@ export const OrderItem = Type.Object(
 );
 export type OrderItem = Static<typeof OrderItem>;
 
-/** Every event type, the service that produces it and its payload schema. */
-export const eventPayloads = {
+/**
+ * The saga map: every event type, the service that produces it, the services that react to it
+ * (`consumers`), what it undoes when it is a compensation, and its payload schema. Topics,
+ * subscriptions, the handlers each service must register and the test harnesses' lists are
+ * derived from this table (saga-map.ts): a new saga step starts here.
+ */
+export const eventCatalogue = {
   OrderCreated: {
     producer: "order",
+    consumers: ["user"],
     payload: Type.Object({
       userId: Uuid,
       totalCents: Cents,
@@ -40,12 +47,15 @@ export const eventPayloads = {
       shippingAddress: ShippingAddress,
     }),
   },
-  OrderApproved: { producer: "order", payload: Type.Object({ totalCents: Cents }) },
-  OrderRejected: { producer: "order", payload: Type.Object({ reason: Reason }) },
-  OrderCancelled: { producer: "order", payload: Type.Object({ reason: Reason }) },
+  // The saga's outcome, for whoever wants to know: no service of the saga reacts to it.
+  OrderApproved: { producer: "order", consumers: [], payload: Type.Object({ totalCents: Cents }) },
+  OrderRejected: { producer: "order", consumers: [], payload: Type.Object({ reason: Reason }) },
+  OrderCancelled: { producer: "order", consumers: [], payload: Type.Object({ reason: Reason }) },
 
+  // The order service follows every event of the others: each is a step on the order's timeline.
   CreditReserved: {
     producer: "user",
+    consumers: ["payment", "order"],
     payload: Type.Object({
       userId: Uuid,
       amountCents: Cents,
@@ -53,32 +63,34 @@ export const eventPayloads = {
       shippingAddress: ShippingAddress,
     }),
   },
-  CreditRejected: { producer: "user", payload: Type.Object({ userId: Uuid, reason: Reason }) },
+  CreditRejected: { producer: "user", consumers: ["order"], payload: Type.Object({ userId: Uuid, reason: Reason }) },
   CreditReleased: {
     producer: "user",
+    consumers: ["order"],
+    undoes: "CreditReserved",
     payload: Type.Object({ userId: Uuid, amountCents: Cents, reason: Reason }),
   },
 
   PaymentCompleted: {
     producer: "payment",
+    consumers: ["delivery", "order"],
     payload: Type.Object({ paymentId: Uuid, amountCents: Cents, shippingAddress: ShippingAddress }),
   },
-  PaymentFailed: { producer: "payment", payload: Type.Object({ amountCents: Cents, reason: Reason }) },
+  PaymentFailed: { producer: "payment", consumers: ["user", "order"], payload: Type.Object({ amountCents: Cents, reason: Reason }) },
   PaymentRefunded: {
     producer: "payment",
+    consumers: ["user", "order"],
+    undoes: "PaymentCompleted",
     payload: Type.Object({ paymentId: Uuid, amountCents: Cents, reason: Reason }),
   },
 
-  DeliveryScheduled: { producer: "delivery", payload: Type.Object({ deliveryId: Uuid }) },
-  DeliveryFailed: { producer: "delivery", payload: Type.Object({ reason: Reason }) },
-} as const satisfies Record<string, { producer: ServiceName; payload: TSchema }>;
+  DeliveryScheduled: { producer: "delivery", consumers: ["order"], payload: Type.Object({ deliveryId: Uuid }) },
+  DeliveryFailed: { producer: "delivery", consumers: ["payment", "order"], payload: Type.Object({ reason: Reason }) },
+} as const satisfies Record<string, { producer: ServiceName; consumers: readonly ServiceName[]; undoes?: string; payload: TSchema }>;
 
-export const serviceNames = ["order", "user", "payment", "delivery"] as const;
-export type ServiceName = (typeof serviceNames)[number];
-
-export type EventType = keyof typeof eventPayloads;
-export const eventTypes = Object.keys(eventPayloads) as EventType[];
-export type PayloadOf<T extends EventType> = Static<(typeof eventPayloads)[T]["payload"]>;
+export type EventType = keyof typeof eventCatalogue;
+export const eventTypes = Object.keys(eventCatalogue) as EventType[];
+export type PayloadOf<T extends EventType> = Static<(typeof eventCatalogue)[T]["payload"]>;
 
 /** What a handler decides to emit; the messaging layer wraps it in an envelope. */
 export type EventDraft = { [T in EventType]: { type: T; payload: PayloadOf<T> } }[EventType];

@@ -1,4 +1,6 @@
+export * from "./services";
 export * from "./events";
+export * from "./saga-map";
 export * from "./topics";
 export * from "./validate";
 export * from "./describe";

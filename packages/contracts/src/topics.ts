@@ -1,4 +1,4 @@
-import type { ServiceName } from "./events";
+import type { ServiceName } from "./services";
 
 /** One topic per producing service; key = orderId, so one saga's events keep their order. */
 export const topicOf = (producer: ServiceName): string => `${producer}.events`;

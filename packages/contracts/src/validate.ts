@@ -1,6 +1,6 @@
 import { FormatRegistry, type TSchema } from "@sinclair/typebox";
 import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
-import { EnvelopeSchema, eventPayloads, type EventType, type SagaEvent } from "./events";
+import { EnvelopeSchema, eventCatalogue, type EventType, type SagaEvent } from "./events";
 import { decodeUtf8, textProblem } from "./text";
 
 // TypeBox checks formats only when told how.
@@ -12,10 +12,10 @@ if (!FormatRegistry.Has("date-time")) {
 
 const envelopeCheck = TypeCompiler.Compile(EnvelopeSchema);
 const payloadChecks = Object.fromEntries(
-  Object.entries(eventPayloads).map(([type, spec]) => [type, TypeCompiler.Compile(spec.payload as TSchema)]),
+  Object.entries(eventCatalogue).map(([type, spec]) => [type, TypeCompiler.Compile(spec.payload as TSchema)]),
 ) as Record<EventType, TypeCheck<TSchema>>;
 
-export const isEventType = (type: string): type is EventType => Object.hasOwn(eventPayloads, type);
+export const isEventType = (type: string): type is EventType => Object.hasOwn(eventCatalogue, type);
 
 function describeErrors(check: TypeCheck<TSchema>, value: unknown, prefix: string): string {
   return [...check.Errors(value)]
@@ -50,7 +50,7 @@ export function parseEvent(raw: Buffer | string | null | undefined): ParsedEvent
     return { ok: false, reason: `invalid envelope: ${describeErrors(envelopeCheck, value, "")}` };
   }
   if (!isEventType(value.type)) return { ok: false, reason: `unknown event type "${value.type}"` };
-  const expectedProducer = eventPayloads[value.type].producer;
+  const expectedProducer = eventCatalogue[value.type].producer;
   if (value.producer !== expectedProducer) {
     return { ok: false, reason: `${value.type} must come from ${expectedProducer}, not ${value.producer}` };
   }

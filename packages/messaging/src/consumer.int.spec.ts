@@ -26,15 +26,10 @@ import {
   type PgTx,
   type TestDatabase,
 } from "../test/support";
-import {
-  consumeBatch,
-  consumeMessage,
-  startEventConsumer,
-  type ConsumerDeps,
-  type EventConsumer,
-  type RetryControl,
-  type RetryPolicy,
-} from "./consumer";
+import { consumeBatch, consumeMessage } from "./consume";
+import type { ConsumerDeps, RetryControl } from "./consumer-deps";
+import type { RetryPolicy } from "./definitions";
+import { startEventConsumer, type EventConsumer } from "./event-consumer";
 import { UnprocessableEvent, type EventHandlers, type TransactionRunner } from "./idempotent-handler";
 import { createProducer } from "./kafka";
 

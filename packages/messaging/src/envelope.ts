@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import {
   EVENT_VERSION,
-  eventPayloads,
+  eventCatalogue,
   payloadProblem,
   type EventDraft,
   type SagaEvent,
@@ -24,7 +24,7 @@ export const causedBy = (cause: SagaEvent): SagaContext => ({
 
 /** Wraps a draft in the envelope; refuses a payload that breaks its schema (a bug, not bad input). */
 export function toEnvelope(draft: EventDraft, producer: ServiceName, context: SagaContext, now = new Date()): SagaEvent {
-  const owner = eventPayloads[draft.type].producer;
+  const owner = eventCatalogue[draft.type].producer;
   if (owner !== producer) throw new Error(`${producer} cannot emit ${draft.type}: only ${owner} does`);
   const problem = payloadProblem(draft.type, draft.payload);
   if (problem) throw new Error(`refusing to emit an invalid ${draft.type}: ${problem}`);

@@ -1,16 +1,16 @@
 import type { Producer } from "kafkajs";
 import { Client } from "pg";
 import type { Logger } from "pino";
+import { defaults, headers } from "./definitions";
 
 export interface RelayOptions {
   /** For the relay's own connection, outside any pool: it listens, holds the relay lock, reads and marks rows. */
   connectionString: string;
   producer: Producer;
   logger: Logger;
+  /** See defaults.relay for these three. */
   batchSize?: number;
-  /** Safety net only: commits wake the relay through NOTIFY. */
   pollIntervalMs?: number;
-  /** Drains start at least this far apart, so that under load one Kafka request carries many commits' rows. */
   minDrainIntervalMs?: number;
 }
 
@@ -25,8 +25,6 @@ export interface OutboxRelay {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// Any constant will do; every relay of one database asks for the same lock.
-const RELAY_LOCK = 4_242_001;
 
 interface OutboxRow {
   seq: string;
@@ -47,8 +45,8 @@ interface OutboxRow {
  */
 export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   const { producer, logger } = options;
-  const batchSize = options.batchSize ?? 500;
-  const minDrainIntervalMs = options.minDrainIntervalMs ?? 10;
+  const batchSize = options.batchSize ?? defaults.relay.batchSize;
+  const minDrainIntervalMs = options.minDrainIntervalMs ?? defaults.relay.minDrainIntervalMs;
   let lastDrainStart = 0;
   const log = logger.child({ component: "outbox-relay" });
   let stopped = false;
@@ -97,7 +95,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
   }
 
   const connection = relayConnection(options.connectionString, log, () => void drain());
-  const poll = setInterval(() => void drain(), options.pollIntervalMs ?? 1000);
+  const poll = setInterval(() => void drain(), options.pollIntervalMs ?? defaults.relay.pollIntervalMs);
 
   return {
     drain,
@@ -118,10 +116,10 @@ function toTopicMessages(rows: OutboxRow[]) {
       key: row.key,
       value: JSON.stringify(row.event),
       headers: {
-        "event-id": row.event.id,
-        "event-type": row.event.type,
-        "correlation-id": row.event.correlationId,
-        "content-type": "application/json",
+        [headers.eventId]: row.event.id,
+        [headers.eventType]: row.event.type,
+        [headers.correlationId]: row.event.correlationId,
+        [headers.contentType]: "application/json",
       },
     });
     byTopic.set(row.topic, messages);
@@ -180,7 +178,7 @@ function relayConnection(connectionString: string, log: Logger, onNotify: () => 
     async asLockHolder(): Promise<Client | null> {
       const c = client;
       if (!c || holdsLock) return c;
-      const { rows } = await c.query<{ got: boolean }>("SELECT pg_try_advisory_lock($1) AS got", [RELAY_LOCK]);
+      const { rows } = await c.query<{ got: boolean }>("SELECT pg_try_advisory_lock($1) AS got", [defaults.relay.lockKey]);
       if (c !== client) return null; // it reconnected meanwhile: the lock went with the old connection
       holdsLock = rows[0]!.got;
       if (holdsLock) log.info("this relay now publishes the outbox (holds the relay lock)");

@@ -7,7 +7,7 @@
 // these tests off the saga's real topics and consumer groups (which the end-to-end suite reads
 // from the beginning).
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { EventDraft, EventOf, SagaEvent, ServiceName } from "@saga-shop/contracts";
 import type { Consumer, IHeaders, Kafka } from "kafkajs";
@@ -64,7 +64,12 @@ export async function eventually<T>(
 // ---------------------------------------------------------------------------------------------
 // Postgres
 
-const MESSAGING_TABLES = readFileSync(join(__dirname, "..", "sql", "messaging-tables.sql"), "utf8");
+// The package's own migrations, in order, as a service applies them.
+const migrations = join(__dirname, "..", "migrations");
+const MESSAGING_TABLES = readdirSync(migrations)
+  .sort()
+  .map((name) => readFileSync(join(migrations, name, "migration.sql"), "utf8"))
+  .join("\n");
 /** The tests' own domain table: a handler's "effect". `hits` counts how often the effect happened. */
 const DOMAIN_TABLES = `CREATE TABLE widgets (order_id uuid PRIMARY KEY, note text, hits int NOT NULL DEFAULT 1);`;
 

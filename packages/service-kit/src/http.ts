@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 // Importing contracts also registers the string formats (uuid, date-time) TypeBox checks.
 import { decodeUtf8, textProblem } from "@saga-shop/contracts";
+import { isOverload } from "@saga-shop/messaging";
 import type { TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { Value } from "@sinclair/typebox/value";
@@ -96,8 +97,6 @@ function numbersFromText(schema: TSchema, input: unknown): unknown {
   return output;
 }
 
-// Prisma: P2024 timed out waiting for a pooled connection, P2028 could not start a transaction in time.
-const OVERLOAD_CODES = new Set(["P2024", "P2028"]);
 
 export interface Readiness {
   [dependency: string]: () => Promise<boolean>;
@@ -128,7 +127,7 @@ export function buildHttpApp(logger: Logger, readiness: Readiness): HttpApp {
     if (status < 400 || status > 599) status = 500;
     // Prisma could not get a connection or start a transaction in time: overload, not a bug.
     // Say so, and when to come back, so clients back off instead of seeing a failure.
-    const overloaded = OVERLOAD_CODES.has(String((error as { code?: unknown }).code));
+    const overloaded = isOverload(error);
     if (overloaded) {
       status = 503;
       void reply.header("retry-after", "1");

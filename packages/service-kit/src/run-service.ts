@@ -3,6 +3,7 @@ import { topicOf, type ServiceName } from "@saga-shop/contracts";
 import {
   createKafka,
   createProducer,
+  messagingMigrations,
   startEventConsumer,
   startOutboxRelay,
   type BeforeCommit,
@@ -60,6 +61,8 @@ export async function startService<Db extends ServiceDatabase<Tx>, Tx extends Sq
   const config = loadConfig(definition.name, definition.defaultPort, env);
   const logger = createLogger(config);
   const log = (msg: string, extra?: object) => logger.info(extra ?? {}, msg);
+  // The mechanism's tables first (the messaging package owns them), then the service's own.
+  await applyMigrations({ connectionString: config.databaseUrl, ...messagingMigrations, log });
   await applyMigrations({
     connectionString: config.databaseUrl,
     migrationsDir: join(definition.directory, "prisma", "migrations"),

@@ -12,7 +12,7 @@ import { Client } from "pg";
 const PRISMA_MIGRATE_LOCK = 72707369;
 
 // Exactly the table Prisma creates, so both tools can read and write it.
-const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+const createMigrationsTable = (table: string) => `CREATE TABLE IF NOT EXISTS "${table}" (
   "id"                  VARCHAR(36) PRIMARY KEY NOT NULL,
   "checksum"            VARCHAR(64) NOT NULL,
   "finished_at"         TIMESTAMPTZ,
@@ -32,8 +32,14 @@ const sameScript = (script: string, checksum: string) =>
 export async function applyMigrations(opts: {
   connectionString: string;
   migrationsDir: string;
+  /**
+   * The bookkeeping table: Prisma's own for a service's migrations; another for the messaging
+   * package's (messagingMigrations), so that neither history sees the other's scripts.
+   */
+  table?: string;
   log?: (msg: string, extra?: object) => void;
 }): Promise<string[]> {
+  const table = opts.table ?? "_prisma_migrations";
   const log = opts.log ?? (() => {});
   // One folder per migration, applied in name order (the names start with a timestamp).
   // Plain files such as migration_lock.toml are not migrations.
@@ -48,10 +54,10 @@ export async function applyMigrations(opts: {
     // A session lock (not a transaction lock), because every script runs in its own transaction.
     // It is released when the connection closes, even if we crash.
     await client.query("SELECT pg_advisory_lock($1)", [PRISMA_MIGRATE_LOCK]);
-    await client.query(CREATE_MIGRATIONS_TABLE);
+    await client.query(createMigrationsTable(table));
     // Rows marked rolled back (`prisma migrate resolve --rolled-back`) no longer count.
     const { rows } = await client.query<{ migration_name: string; checksum: string; finished_at: Date | null }>(
-      `SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" WHERE rolled_back_at IS NULL`,
+      `SELECT migration_name, checksum, finished_at FROM "${table}" WHERE rolled_back_at IS NULL`,
     );
 
     // Like Prisma's P3009: never build on top of a migration that failed halfway.
@@ -60,7 +66,7 @@ export async function applyMigrations(opts: {
       throw new Error(
         `Migration "${failed.migration_name}" failed earlier, so no new migrations will be applied. ` +
           `Fix the database by hand, then mark the migration as rolled back (\`prisma migrate resolve --rolled-back ${failed.migration_name}\`, ` +
-          `or UPDATE "_prisma_migrations" SET rolled_back_at = now() WHERE migration_name = '${failed.migration_name}' AND finished_at IS NULL).`,
+          `or UPDATE "${table}" SET rolled_back_at = now() WHERE migration_name = '${failed.migration_name}' AND finished_at IS NULL).`,
       );
     }
 
@@ -77,7 +83,7 @@ export async function applyMigrations(opts: {
       }
 
       const id = randomUUID();
-      await client.query(`INSERT INTO "_prisma_migrations" (id, checksum, migration_name) VALUES ($1, $2, $3)`, [id, sha256(script), name]);
+      await client.query(`INSERT INTO "${table}" (id, checksum, migration_name) VALUES ($1, $2, $3)`, [id, sha256(script), name]);
       try {
         // No parameters: pg sends the whole script as ONE simple-query message, so Postgres
         // parses it itself ($$ function bodies stay intact) and runs it in one implicit
@@ -87,11 +93,11 @@ export async function applyMigrations(opts: {
         const e = err as { message: string; code?: string };
         await client.query("ROLLBACK"); // in case the script opened its own transaction; harmless otherwise
         const logs = `Migration name: ${name}\n\nDatabase error code: ${e.code}\n\nDatabase error:\n${e.message}`;
-        await client.query(`UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1`, [id, logs]);
+        await client.query(`UPDATE "${table}" SET logs = $2 WHERE id = $1`, [id, logs]);
         throw new Error(`Migration "${name}" failed: ${e.message} (Postgres error ${e.code})`);
       }
       await client.query(
-        `UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = applied_steps_count + 1 WHERE id = $1`,
+        `UPDATE "${table}" SET finished_at = now(), applied_steps_count = applied_steps_count + 1 WHERE id = $1`,
         [id],
       );
       log(`applied migration ${name}`, { migration: name });

@@ -2,11 +2,12 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { sql, throwawayDatabases } from "../../../../test-support/postgres";
-import { applyMigrations } from "./migrate";
+import { sql, throwawayDatabases } from "../../../test-support/postgres";
+import { messagingMigrations, messagingSchema } from "@saga-shop/messaging";
+import { applyMigrations } from "@saga-shop/service-kit";
 import { findSchemaDrift } from "./schema-drift";
 
-const REPO = resolve(__dirname, "../../../..");
+const REPO = resolve(__dirname, "../../..");
 const tempDir = mkdtempSync(join(tmpdir(), "schema-drift-"));
 const databases = throwawayDatabases("drift");
 const freshDatabase = async () => (await databases.create()).url;
@@ -98,7 +99,7 @@ writeFileSync(schemaPath, SCHEMA);
 test("a database built by the matching SQL has no drift", async () => {
   const url = await freshDatabase();
   await sql(url, MATCHING_SQL);
-  expect(await findSchemaDrift({ schemaPath, connectionString: url })).toEqual([]);
+  expect(await findSchemaDrift({ schemaPaths: [schemaPath], connectionString: url })).toEqual([]);
 });
 
 test("every kind of difference is reported as a sentence", async () => {
@@ -118,7 +119,7 @@ test("every kind of difference is reported as a sentence", async () => {
     CREATE TABLE audit_log (id INT);
   `);
 
-  const drift = await findSchemaDrift({ schemaPath, connectionString: url });
+  const drift = await findSchemaDrift({ schemaPaths: [schemaPath], connectionString: url });
 
   expect(drift.sort()).toEqual(
     [
@@ -139,7 +140,7 @@ test("every kind of difference is reported as a sentence", async () => {
 
 test("missing tables and enums are reported, and an invalid schema is an error", async () => {
   const url = await freshDatabase();
-  expect((await findSchemaDrift({ schemaPath, connectionString: url })).sort()).toEqual([
+  expect((await findSchemaDrift({ schemaPaths: [schemaPath], connectionString: url })).sort()).toEqual([
     `enum "OrderStatus" is missing in the database`,
     `table "order_events" (model OrderEvent) is missing in the database`,
     `table "orders" (model Order) is missing in the database`,
@@ -147,7 +148,7 @@ test("missing tables and enums are reported, and an invalid schema is an error",
 
   const broken = join(tempDir, "broken.prisma");
   writeFileSync(broken, SCHEMA.replace("Int\n", "Integer\n"));
-  await expect(findSchemaDrift({ schemaPath: broken, connectionString: url })).rejects.toThrow(/not a valid Prisma schema[\s\S]*Integer/);
+  await expect(findSchemaDrift({ schemaPaths: [broken], connectionString: url })).rejects.toThrow(/not a valid Prisma schema[\s\S]*Integer/);
 });
 
 // The real thing: each service's committed migrations must build exactly its schema.prisma.
@@ -158,10 +159,11 @@ const services = existsSync(join(REPO, "services"))
 if (services.length === 0) {
   test.skip("no service has prisma/migrations yet", () => {});
 } else {
-  test.each(services)("services/%s: applying its migrations gives a database without drift", async (service) => {
+  test.each(services)("services/%s: applying the messaging and its own migrations gives a database without drift from both schemas", async (service) => {
     const prisma = join(REPO, "services", service, "prisma");
     const url = await freshDatabase();
+    await applyMigrations({ connectionString: url, ...messagingMigrations });
     await applyMigrations({ connectionString: url, migrationsDir: join(prisma, "migrations") });
-    expect(await findSchemaDrift({ schemaPath: join(prisma, "schema.prisma"), connectionString: url })).toEqual([]);
+    expect(await findSchemaDrift({ schemaPaths: [join(prisma, "schema.prisma"), messagingSchema], connectionString: url })).toEqual([]);
   });
 }

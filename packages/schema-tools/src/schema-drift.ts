@@ -1,4 +1,5 @@
-// Compares a service's prisma/schema.prisma with its live database and lists the differences
+// Compares a service's prisma/schema.prisma (with the messaging package's messaging.prisma: the
+// tables every service database also has) with its live database and lists the differences
 // ("drift"), so a test can prove that the committed migrations build exactly the schema that
 // Prisma Client was generated from. Prisma's own `migrate diff` needs the native engine, which
 // cannot be downloaded here, so we read the schema with Prisma's own WebAssembly parser (the
@@ -55,10 +56,12 @@ function expectedType(field: Field, enums: Enum[]): string {
   return field.isList ? `${type}[]` : type;
 }
 
-export function parseSchema(schemaPath: string): Datamodel {
-  const schema = readFileSync(schemaPath, "utf8");
+/** One datamodel from several schema files, as Prisma reads a multi-file schema. */
+export function parseSchema(schemaPaths: readonly string[]): Datamodel {
+  const schemaPath = schemaPaths.join(" + ");
   try {
-    const dmmf = JSON.parse(get_dmmf(JSON.stringify({ prismaSchema: [[schemaPath, schema]], noColor: true })));
+    const files = schemaPaths.map((path) => [path, readFileSync(path, "utf8")]);
+    const dmmf = JSON.parse(get_dmmf(JSON.stringify({ prismaSchema: files, noColor: true })));
     return dmmf.datamodel as Datamodel;
   } catch (err) {
     // Validation errors come back as JSON: { error_code, message }.
@@ -81,7 +84,7 @@ async function readDatabase(connectionString: string): Promise<Database> {
       FROM pg_class c
       JOIN pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname <> '_prisma_migrations'
+      WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND c.relname NOT IN ('_prisma_migrations', '_messaging_migrations')
       ORDER BY c.relname, a.attnum`);
     const enums = await client.query<{ name: string; values: string[] }>(`
       SELECT t.typname AS name, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS values
@@ -127,8 +130,8 @@ async function readDatabase(connectionString: string): Promise<Database> {
   }
 }
 
-export async function findSchemaDrift(opts: { schemaPath: string; connectionString: string }): Promise<string[]> {
-  const datamodel = parseSchema(opts.schemaPath);
+export async function findSchemaDrift(opts: { schemaPaths: readonly string[]; connectionString: string }): Promise<string[]> {
+  const datamodel = parseSchema(opts.schemaPaths);
   const db = await readDatabase(opts.connectionString);
   const drift: string[] = [];
 
@@ -206,7 +209,7 @@ export async function findSchemaDrift(opts: { schemaPath: string; connectionStri
     for (const key of actual) drift.push(`table "${table}": ${key} exists in the database but not in schema.prisma`);
   }
 
-  // Tables that no model describes (the migrations bookkeeping table is Prisma's own).
+  // Tables that no model describes (the two migrations bookkeeping tables were left out above).
   const modelTables = datamodel.models.map((m) => tableOf(m.name));
   for (const table of db.tables.keys()) {
     if (!modelTables.includes(table)) drift.push(`table "${table}" exists in the database but not in schema.prisma`);

@@ -1,5 +1,6 @@
--- Messaging tables: the same in every service's database (each service's first migration
--- carries this text verbatim; a unit test keeps them equal).
+-- The messaging mechanism's tables, in every service's database. The messaging package owns
+-- them: service-kit applies these migrations (bookkept in "_messaging_migrations") before the
+-- service's own, so a service's migrations hold only its domain.
 
 -- Transactional outbox: an event is written in the same transaction as the state change
 -- that caused it, and the relay publishes it afterwards. `seq` gives publishing order.
