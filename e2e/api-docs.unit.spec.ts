@@ -20,7 +20,8 @@ const appOf: Record<ServiceName, () => HttpApp> = {
 
 type Schema = { type?: string; required?: string[]; properties?: Record<string, unknown> };
 type Response = { description?: string; content?: { "application/json"?: { schema?: Schema } } };
-type Operation = { summary?: string; requestBody?: unknown; responses: Record<string, Response> };
+type Parameter = { name: string; in: string; required?: boolean; schema?: { default?: unknown } };
+type Operation = { summary?: string; parameters?: Parameter[]; requestBody?: unknown; responses: Record<string, Response> };
 type Document = { openapi: string; info: { title: string }; paths: Record<string, Record<string, Operation>> };
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
@@ -114,6 +115,15 @@ describe.each(serviceNames)("the %s service's OpenAPI document", (name) => {
       for (const status of errors) {
         const schema = operation.responses[status]?.content?.["application/json"]?.schema;
         expect({ endpoint, status, required: schema?.required }).toEqual({ endpoint, status, required: ["statusCode", "error", "message"] });
+      }
+    }
+  });
+
+  test("a parameter with a default is documented as optional, as the validator fills it in; a path parameter as required", () => {
+    for (const { endpoint, operation } of operationsOf(document())) {
+      for (const { name: parameter, in: where, required = false, schema } of operation.parameters ?? []) {
+        if (where === "path") expect({ endpoint, parameter, required }).toEqual({ endpoint, parameter, required: true });
+        if (schema?.default !== undefined) expect({ endpoint, parameter, required }).toEqual({ endpoint, parameter, required: false });
       }
     }
   });
