@@ -22,7 +22,7 @@ type Schema = { type?: string; required?: string[]; properties?: Record<string, 
 type Response = { description?: string; content?: { "application/json"?: { schema?: Schema } } };
 type Parameter = { name: string; in: string; required?: boolean; schema?: { default?: unknown } };
 type Operation = { summary?: string; parameters?: Parameter[]; requestBody?: unknown; responses: Record<string, Response> };
-type Document = { openapi: string; info: { title: string }; paths: Record<string, Record<string, Operation>> };
+type Document = { openapi: string; info: { title: string; version: string; description?: string }; paths: Record<string, Record<string, Operation>> };
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
@@ -81,9 +81,9 @@ test("the README's HTTP API table names endpoints for every service (so the chec
 describe.each(serviceNames)("the %s service's OpenAPI document", (name) => {
   const document = () => documents[name] as Document;
 
-  test("given by GET /docs/json, it is valid OpenAPI 3, titled with the service's name", async () => {
+  test("given by GET /docs/json, it is valid OpenAPI 3, titled with the service's name and saying what it does", async () => {
     expect(document().openapi).toMatch(/^3\./);
-    expect(document().info.title).toBe(`${name} service`);
+    expect(document().info).toEqual({ title: `${name} service`, version: expect.any(String), description: expect.stringMatching(/\S/) });
     const result = await validate(structuredClone(document()) as never);
     if (!result.valid) throw new Error(compileErrors(result));
     expect(result.valid).toBe(true);
