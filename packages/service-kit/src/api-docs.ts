@@ -18,12 +18,14 @@ export interface ApiDocs {
 
 /**
  * Serves the OpenAPI 3 document generated from the routes' schemas, and Swagger UI from the
- * installed package (no CDN). Registered before the routes: it collects each route as it is added.
+ * installed package (no CDN). The document holds the routes added once the plugin has loaded,
+ * so routes go on in `app.after(...)` (as `buildHttpApp` and `buildServiceHttp` add theirs).
  */
 export function registerApiDocs(app: FastifyInstance, docs: ApiDocs): void {
   void app.register(swagger, {
     openapi: { openapi: "3.0.3", info: { title: docs.title, version: docs.version, description: docs.description } },
-    transformObject: (document) => optionalWhenDefaulted("openapiObject" in document ? document.openapiObject : document.swaggerObject),
+    transformObject: (document) =>
+      optionalWhenDefaulted("openapiObject" in document ? document.openapiObject : document.swaggerObject),
   });
   void app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
 }
