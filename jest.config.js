@@ -4,8 +4,9 @@
 const swc = ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }];
 const shared = {
   transform: { "^.+\\.[tj]s$": swc },
-  // fastify's inject pulls in `cookie`, published as ESM only; jest's CommonJS loader needs it compiled.
-  transformIgnorePatterns: ["/node_modules/(?!(\\.pnpm/cookie@|cookie/))"],
+  // fastify's inject pulls in `cookie`, and @fastify/static (under /docs) `content-disposition`, both
+  // published as ESM only; jest's CommonJS loader needs them compiled.
+  transformIgnorePatterns: ["/node_modules/(?!(\\.pnpm/(cookie|content-disposition)@|(cookie|content-disposition)/))"],
   moduleNameMapper: { "^@saga-shop/(contracts|messaging|service-kit|schema-tools)$": "<rootDir>/packages/$1/src" },
   testEnvironment: "node",
 };

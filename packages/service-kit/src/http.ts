@@ -2,12 +2,13 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 // Importing contracts also registers the string formats (uuid, date-time) TypeBox checks.
 import { decodeUtf8, textProblem } from "@saga-shop/contracts";
 import { isOverload } from "@saga-shop/messaging";
-import type { TSchema } from "@sinclair/typebox";
+import { Type, type TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { Value } from "@sinclair/typebox/value";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifySchemaCompiler } from "fastify";
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
+import { registerApiDocs, StringEnum, type ApiDocs } from "./api-docs";
 
 const createFastify = (logger: Logger) =>
   Fastify({
@@ -102,13 +103,38 @@ export interface Readiness {
   [dependency: string]: () => Promise<boolean>;
 }
 
+const ReadinessBody = Type.Object({
+  status: StringEnum(["ready", "not ready"]),
+  checks: Type.Record(Type.String(), Type.Boolean(), { description: "each dependency: does it answer?" }),
+});
+const healthSchemas = {
+  live: {
+    summary: "The process is up",
+    response: { 200: Type.Object({ status: StringEnum(["ok"]) }, { description: "the process answers" }) },
+  },
+  ready: {
+    summary: "Its database and Kafka answer",
+    response: {
+      200: Type.Object(ReadinessBody.properties, { description: "every dependency answers" }),
+      503: Type.Object(ReadinessBody.properties, { description: "a dependency does not answer; `checks` shows which" }),
+    },
+  },
+};
+
 /**
  * The HTTP side of a service, without listening (tests call `app.inject`). Every error is JSON
  * `{ statusCode, error, message }`; a 4xx says what was wrong, a 5xx never shows internals.
+ * The OpenAPI document (/docs/json) and Swagger UI (/docs) describe the routes added in
+ * `app.after(...)`, that is once the docs plugin has loaded, as `buildServiceHttp` adds a service's.
  */
-export function buildHttpApp(logger: Logger, readiness: Readiness): HttpApp {
+export function buildHttpApp(
+  logger: Logger,
+  readiness: Readiness,
+  docs: ApiDocs = { title: "saga-shop service", version: "0.1.0" },
+): HttpApp {
   const app = createFastify(logger);
   app.setValidatorCompiler(validatorCompiler);
+  registerApiDocs(app, docs);
   // The API speaks JSON only; anything else is a 415, not a string for validation to trip over.
   app.removeContentTypeParser("text/plain");
   // JSON is UTF-8 (RFC 8259). The default parser would turn bytes that are not into U+FFFD and
@@ -146,8 +172,15 @@ export function buildHttpApp(logger: Logger, readiness: Readiness): HttpApp {
     reply.status(404).send({ statusCode: 404, error: "Not Found", message: `no route for ${request.method} ${request.url}` }),
   );
 
-  app.get("/health/live", async () => ({ status: "ok" }));
-  app.get("/health/ready", async (_request, reply) => {
+  // In `after`, once the docs plugin has loaded: it sees only the routes added from then on.
+  app.after(() => healthRoutes(app, readiness));
+
+  return app;
+}
+
+function healthRoutes(app: HttpApp, readiness: Readiness): void {
+  app.get("/health/live", { schema: healthSchemas.live }, async () => ({ status: "ok" as const }));
+  app.get("/health/ready", { schema: healthSchemas.ready }, async (_request, reply) => {
     const checks = Object.fromEntries(
       await Promise.all(
         Object.entries(readiness).map(async ([name, check]) => [name, await check().catch(() => false)] as const),
@@ -156,6 +189,4 @@ export function buildHttpApp(logger: Logger, readiness: Readiness): HttpApp {
     const ready = Object.values(checks).every(Boolean);
     return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks });
   });
-
-  return app;
 }

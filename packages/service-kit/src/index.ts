@@ -1,3 +1,4 @@
+export * from "./api-docs";
 export * from "./config";
 export * from "./http";
 export * from "./logger";

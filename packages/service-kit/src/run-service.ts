@@ -11,12 +11,13 @@ import {
   type SqlTransaction,
   type TransactionRunner,
 } from "@saga-shop/messaging";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { loadConfig, type Env, type ServiceConfig } from "./config";
 import { applyMigrations } from "./database/migrate";
 import { createPool } from "./database/pool";
-import { buildHttpApp, type HttpApp } from "./http";
+import { buildHttpApp, type HttpApp, type Readiness } from "./http";
 import { createLogger } from "./logger";
 
 /** What a generated Prisma client offers that the kit relies on. */
@@ -35,6 +36,8 @@ export interface ServiceContext<Db> {
 /** A service is its domain: a database, the events it reacts to, and its HTTP routes. */
 export interface ServiceDefinition<Db extends ServiceDatabase<Tx>, Tx extends SqlTransaction> {
   name: ServiceName;
+  /** One sentence on what the service does: its OpenAPI document's description. */
+  description?: string;
   defaultPort: number;
   /** The service's folder; its migrations are in `prisma/migrations`. */
   directory: string;
@@ -108,11 +111,10 @@ export async function startService<Db extends ServiceDatabase<Tx>, Tx extends Sq
     },
   );
 
-  const app = buildHttpApp(logger, {
+  const app = buildServiceHttp(definition, context, {
     database: databaseIsUp,
     kafka: () => withTimeout(admin.describeCluster().then(() => true), 2000),
   });
-  definition.routes(app, context);
   const url = await app.listen({ host: config.host, port: config.port });
   logger.info({ url }, `${config.service} service ready`);
 
@@ -134,6 +136,28 @@ export async function startService<Db extends ServiceDatabase<Tx>, Tx extends Sq
       })()),
   };
 }
+
+/**
+ * A service's HTTP side, without listening: the kit's app (errors, health, the OpenAPI document
+ * and Swagger UI under /docs, titled with the service's name) with the service's routes on it.
+ */
+export function buildServiceHttp<Db extends ServiceDatabase<Tx>, Tx extends SqlTransaction>(
+  definition: ServiceDefinition<Db, Tx>,
+  context: ServiceContext<Db>,
+  readiness: Readiness,
+): HttpApp {
+  const app = buildHttpApp(context.logger, readiness, {
+    title: `${definition.name} service`,
+    version: packageVersion(definition.directory),
+    description: definition.description,
+  });
+  // Once the docs plugin has loaded, so that the document describes every route.
+  app.after(() => definition.routes(app, context));
+  return app;
+}
+
+const packageVersion = (directory: string): string =>
+  (JSON.parse(readFileSync(join(directory, "package.json"), "utf8")) as { version: string }).version;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;

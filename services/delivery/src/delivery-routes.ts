@@ -1,11 +1,28 @@
-import type { HttpApp, ServiceContext } from "@saga-shop/service-kit";
+import { errorResponses, Nullable, StringEnum, type HttpApp, type ServiceContext } from "@saga-shop/service-kit";
 import { Type } from "@sinclair/typebox";
 import type { PrismaClient } from "./generated/prisma/client";
 
 const ByOrder = Type.Object({ orderId: Type.String({ format: "uuid" }) }, { additionalProperties: false });
 
+// What the route answers: the serializer writes only what this names, so it names every field.
+const DeliveryView = Type.Object({
+  id: Type.String({ format: "uuid" }),
+  orderId: Type.String({ format: "uuid" }),
+  status: StringEnum(["SCHEDULED", "FAILED"]),
+  failureReason: Nullable(Type.String({ description: "why the delivery could not be booked" })),
+  scheduledFor: Nullable(Type.String({ format: "date", description: "the day the courier comes" })),
+});
+const listDeliveriesSchema = {
+  summary: "The delivery of an order (none, or one)",
+  querystring: ByOrder,
+  response: {
+    200: Type.Array(DeliveryView, { description: "the order's deliveries, oldest first" }),
+    ...errorResponses({ 400: "orderId is missing or not a uuid" }),
+  },
+};
+
 export function deliveryRoutes(app: HttpApp, { db }: ServiceContext<PrismaClient>): void {
-  app.get("/deliveries", { schema: { querystring: ByOrder } }, async (request) => {
+  app.get("/deliveries", { schema: listDeliveriesSchema }, async (request) => {
     const deliveries = await db.delivery.findMany({ where: { orderId: request.query.orderId }, orderBy: { createdAt: "asc" } });
     return deliveries.map((d) => ({
       id: d.id,

@@ -6,6 +6,7 @@ import { PrismaClient, type Prisma } from "./generated/prisma/client";
 
 export const deliveryService: ServiceDefinition<PrismaClient, Prisma.TransactionClient> = {
   name: "delivery",
+  description: "Books a courier for a paid order's shipping address, in the countries it serves.",
   defaultPort: 3004,
   directory: join(__dirname, ".."),
   createDatabase: (adapter) => new PrismaClient({ adapter }),

@@ -7,6 +7,7 @@ import { recordSteps } from "./saga-steps";
 
 export const orderService: ServiceDefinition<PrismaClient, Prisma.TransactionClient> = {
   name: "order",
+  description: "Takes orders and follows the saga of each to its end: APPROVED, REJECTED or CANCELLED.",
   defaultPort: 3001,
   directory: join(__dirname, ".."),
   createDatabase: (adapter) => new PrismaClient({ adapter }),

@@ -1,15 +1,25 @@
 import { randomUUID } from "node:crypto";
 import { describeEvent, OrderItem, ShippingAddress } from "@saga-shop/contracts";
 import { addToOutbox, toEnvelope } from "@saga-shop/messaging";
-import { HttpError, notFound, type HttpApp, type ServiceContext } from "@saga-shop/service-kit";
-import { Type } from "@sinclair/typebox";
+import {
+  bodyErrors,
+  DateTime,
+  errorResponses,
+  HttpError,
+  notFound,
+  Nullable,
+  StringEnum,
+  type HttpApp,
+  type ServiceContext,
+} from "@saga-shop/service-kit";
+import { Type, type TObject } from "@sinclair/typebox";
 import { Prisma, type PrismaClient } from "./generated/prisma/client";
 import { replayProblem, requestFingerprint } from "./idempotency";
 import { orderProblem, orderTotal } from "./order-rules";
 import { recordSteps } from "./saga-steps";
 
 const OrderId = Type.Object({ id: Type.String({ format: "uuid" }) });
-const PlaceOrderBody = Type.Object(
+export const PlaceOrderBody = Type.Object(
   {
     userId: Type.String({ format: "uuid" }),
     items: Type.Array(OrderItem, { minItems: 1, maxItems: 100 }),
@@ -18,11 +28,11 @@ const PlaceOrderBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const PlaceOrderHeaders = Type.Object({
+export const PlaceOrderHeaders = Type.Object({
   // The draft makes the key a Structured Field string: printable ASCII.
-  "idempotency-key": Type.Optional(Type.String({ pattern: "^[\\x20-\\x7E]{1,200}$" })),
+  "idempotency-key": Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: "^[\\x20-\\x7E]+$" })),
 });
-const ListQuery = Type.Object(
+export const ListQuery = Type.Object(
   {
     status: Type.Optional(Type.Union(["PENDING", "APPROVED", "REJECTED", "CANCELLED"].map((s) => Type.Literal(s)))),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
@@ -30,6 +40,66 @@ const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+// What the routes answer. The response serializer writes only what these schemas name, so each
+// names every field its route returns; items and shippingAddress are the stored JSON, as accepted.
+const Status = StringEnum(["PENDING", "APPROVED", "REJECTED", "CANCELLED"]);
+const OrderSummary = Type.Object({
+  id: Type.String({ format: "uuid" }),
+  userId: Type.String({ format: "uuid" }),
+  status: Status,
+  totalCents: Type.Integer(),
+  failureReason: Nullable(Type.String({ description: "why the order was rejected or cancelled" })),
+  createdAt: DateTime,
+  completedAt: Nullable(DateTime),
+});
+const storedJson = <T extends TObject>(schema: T) =>
+  Type.Unsafe<Prisma.JsonValue>(Type.Object(schema.properties, { additionalProperties: true }));
+const OrderDetail = Type.Object({
+  ...OrderSummary.properties,
+  items: Type.Unsafe<Prisma.JsonValue>(Type.Array(storedJson(OrderItem))),
+  shippingAddress: storedJson(ShippingAddress),
+  history: Type.Array(
+    Type.Object({
+      type: Type.String({ description: "the event, e.g. CreditReserved" }),
+      service: Type.String({ description: "the service that emitted it" }),
+      occurredAt: DateTime,
+      summary: Type.String({ description: "the event in words" }),
+    }),
+    { description: "the saga's steps, oldest first" },
+  ),
+});
+const placeOrderSchema = {
+  summary: "Place an order: starts its saga",
+  body: PlaceOrderBody,
+  headers: PlaceOrderHeaders,
+  response: {
+    202: Type.Object(
+      { id: Type.String({ format: "uuid" }), status: Status, totalCents: Type.Integer() },
+      { description: "accepted (or, for a retried Idempotency-Key, the order it created); follow it at GET /orders/{id}" },
+    ),
+    ...errorResponses({ ...bodyErrors, 422: "valid, but the order total is zero or over the limit" }),
+  },
+};
+const getOrderSchema = {
+  summary: "An order, its state and its saga's history",
+  params: OrderId,
+  response: {
+    200: Type.Object(OrderDetail.properties, { description: "the order" }),
+    ...errorResponses({ 400: "the id is not a uuid", 404: "no order has this id" }),
+  },
+};
+const listOrdersSchema = {
+  summary: "Orders, newest first",
+  querystring: ListQuery,
+  response: {
+    200: Type.Object(
+      { items: Type.Array(OrderSummary), total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer() },
+      { description: "one page of orders, and how many match in all" },
+    ),
+    ...errorResponses({ 400: "a query parameter is not valid" }),
+  },
+};
 
 type Order = Prisma.OrderGetPayload<object>;
 const summary = (order: Order) => ({
@@ -46,7 +116,7 @@ export function orderRoutes(app: HttpApp, { db, logger }: ServiceContext<PrismaC
   const existingFor = (idempotencyKey: string | undefined) =>
     idempotencyKey ? db.order.findUnique({ where: { idempotencyKey } }) : Promise.resolve(null);
 
-  app.post("/orders", { schema: { body: PlaceOrderBody, headers: PlaceOrderHeaders } }, async (request, reply) => {
+  app.post("/orders", { schema: placeOrderSchema }, async (request, reply) => {
     const idempotencyKey = request.headers["idempotency-key"];
     const accepted = (order: Order, replayed: boolean) =>
       reply
@@ -106,7 +176,7 @@ export function orderRoutes(app: HttpApp, { db, logger }: ServiceContext<PrismaC
     }
   });
 
-  app.get("/orders/:id", { schema: { params: OrderId } }, async (request) => {
+  app.get("/orders/:id", { schema: getOrderSchema }, async (request) => {
     const order = await db.order.findUnique({
       where: { id: request.params.id },
       include: { history: { orderBy: [{ occurredAt: "asc" }, { eventId: "asc" }] } },
@@ -125,7 +195,7 @@ export function orderRoutes(app: HttpApp, { db, logger }: ServiceContext<PrismaC
     };
   });
 
-  app.get("/orders", { schema: { querystring: ListQuery } }, async (request) => {
+  app.get("/orders", { schema: listOrdersSchema }, async (request) => {
     const { status, limit, offset } = request.query;
     const where = status ? { status: status as Order["status"] } : {};
     const [orders, total] = await Promise.all([

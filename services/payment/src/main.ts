@@ -6,6 +6,7 @@ import { paymentRoutes } from "./payment-routes";
 
 export const paymentService: ServiceDefinition<PrismaClient, Prisma.TransactionClient> = {
   name: "payment",
+  description: "Charges an order's payment token once its credit is reserved, and refunds it when delivery fails.",
   defaultPort: 3003,
   directory: join(__dirname, ".."),
   createDatabase: (adapter) => new PrismaClient({ adapter }),

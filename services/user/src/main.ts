@@ -6,6 +6,7 @@ import { userRoutes } from "./user-routes";
 
 export const userService: ServiceDefinition<PrismaClient, Prisma.TransactionClient> = {
   name: "user",
+  description: "Users and their credit: reserves an order's total, and releases it when the saga is compensated.",
   defaultPort: 3002,
   directory: join(__dirname, ".."),
   createDatabase: (adapter) => new PrismaClient({ adapter }),

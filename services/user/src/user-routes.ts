@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { notFound, type HttpApp, type ServiceContext } from "@saga-shop/service-kit";
+import { bodyErrors, errorResponses, notFound, StringEnum, type HttpApp, type ServiceContext } from "@saga-shop/service-kit";
 import { Type } from "@sinclair/typebox";
 import type { PrismaClient, User } from "./generated/prisma/client";
 import { availableCents } from "./credit-rules";
 
 const UserId = Type.Object({ id: Type.String({ format: "uuid" }) });
-const CreateUserBody = Type.Object(
+export const CreateUserBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     creditLimitCents: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
@@ -13,6 +13,29 @@ const CreateUserBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+// What the routes answer: the serializer writes only what this names, so it names every field.
+const UserView = Type.Object({
+  id: Type.String({ format: "uuid" }),
+  name: Type.String(),
+  status: StringEnum(["ACTIVE", "SUSPENDED"]),
+  creditLimitCents: Type.Integer(),
+  reservedCents: Type.Integer({ description: "credit held by orders in flight and spent by approved ones" }),
+  availableCents: Type.Integer({ description: "creditLimitCents - reservedCents" }),
+});
+const createUserSchema = {
+  summary: "Create a user with a credit limit",
+  body: CreateUserBody,
+  response: { 201: Type.Object(UserView.properties, { description: "the user created" }), ...errorResponses(bodyErrors) },
+};
+const getUserSchema = {
+  summary: "A user and their credit",
+  params: UserId,
+  response: {
+    200: Type.Object(UserView.properties, { description: "the user" }),
+    ...errorResponses({ 400: "the id is not a uuid", 404: "no user has this id" }),
+  },
+};
 
 const view = (user: User) => ({
   id: user.id,
@@ -24,12 +47,12 @@ const view = (user: User) => ({
 });
 
 export function userRoutes(app: HttpApp, { db }: ServiceContext<PrismaClient>): void {
-  app.post("/users", { schema: { body: CreateUserBody } }, async (request, reply) => {
+  app.post("/users", { schema: createUserSchema }, async (request, reply) => {
     const user = await db.user.create({ data: { id: randomUUID(), ...request.body } });
     return reply.status(201).send(view(user));
   });
 
-  app.get("/users/:id", { schema: { params: UserId } }, async (request) => {
+  app.get("/users/:id", { schema: getUserSchema }, async (request) => {
     const user = await db.user.findUnique({ where: { id: request.params.id } });
     if (!user) throw notFound(`user ${request.params.id}`);
     return view(user);
