@@ -15,6 +15,8 @@ const services = compose.services;
 const APPS = { order: 3001, user: 3002, payment: 3003, delivery: 3004 } as const;
 type App = keyof typeof APPS;
 const APP_NAMES = Object.keys(APPS) as App[];
+// Every container that runs the project's image: the four services and the topic creator.
+const IMAGE_USERS = [...APP_NAMES, "kafka-init"];
 
 // Compose accepts both the map and the list ("KEY=value") form; compare values as strings.
 function env(service: any): Record<string, string> {
@@ -65,7 +67,7 @@ describe("docker-compose.yml: kafka", () => {
     const advertised = env(kafka).KAFKA_ADVERTISED_LISTENERS!.split(",").map((l) => l.replace(/^[^:]+:\/\//, ""));
     expect(advertised).toContain("kafka:19092");
     expect(advertised).toContain("localhost:9092");
-    for (const name of [...APP_NAMES, "kafka-init"]) {
+    for (const name of IMAGE_USERS) {
       for (const broker of env(services[name]).KAFKA_BROKERS!.split(",")) expect(advertised).toContain(broker);
     }
   });
@@ -73,20 +75,46 @@ describe("docker-compose.yml: kafka", () => {
   test("kafka-init creates the topics once the broker is healthy", () => {
     const init = services["kafka-init"];
     expect(init.command).toEqual(["node", "packages/messaging/dist/create-topics.js"]);
-    expect(init.build.dockerfile).toBe("Dockerfile");
     expect(dependsOn(init).kafka).toBe("service_healthy");
+  });
+});
+
+describe("docker-compose.yml: one image for the services and kafka-init", () => {
+  const imageOf = (name: string) => services[name].image;
+
+  test("all five run the same image, and only one of them builds it, from the Dockerfile", () => {
+    const image = imageOf("kafka-init");
+    expect(image).toBeTruthy();
+    for (const name of IMAGE_USERS) expect(imageOf(name)).toBe(image);
+    const builders = Object.entries(services).filter(([, service]) => service.build !== undefined);
+    expect(builders.map(([name]) => name)).toEqual(["kafka-init"]);
+    const build = services["kafka-init"].build;
+    expect(build.context).toBe(".");
+    expect(build.dockerfile).toBe("Dockerfile");
+    // The image is the same for everyone, so nothing may make it differ.
+    expect(build.args ?? {}).toEqual({});
+    expect(build.target).toBeUndefined();
+  });
+
+  test("the containers that only run the image never try to pull it from a registry", () => {
+    expect(services["kafka-init"].pull_policy).toBe("build");
+    for (const name of APP_NAMES) expect(services[name].pull_policy).toBe("never");
+  });
+
+  test.each(APP_NAMES)("%s runs its own main.js, as an exec-form command under tini (graceful shutdown)", (name) => {
+    expect(services[name].command).toEqual(["node", `services/${name}/dist/main.js`]);
+    expect(services[name].init).toBe(true);
+    expect(existsSync(join(root, "services", name, "src", "main.ts"))).toBe(true);
+  });
+
+  test("kafka-init too runs under tini", () => {
+    expect(services["kafka-init"].init).toBe(true);
   });
 });
 
 describe.each(APP_NAMES)("docker-compose.yml: %s service", (name) => {
   const service = services[name];
   const port = APPS[name];
-
-  test("is built from the Dockerfile with its own SERVICE arg", () => {
-    expect(service.build.context).toBe(".");
-    expect(service.build.dockerfile).toBe("Dockerfile");
-    expect(service.build.args.SERVICE).toBe(name);
-  });
 
   test(`listens on ${port} on all interfaces and publishes it`, () => {
     expect(env(service).PORT).toBe(String(port));
@@ -136,51 +164,129 @@ describe.each(APP_NAMES)("docker-compose.yml: %s-db", (name) => {
   });
 });
 
+test("a package that names a pino transport target has it as a dependency of its own (the image has no devDependencies)", () => {
+  const sources = (dir: string): string[] =>
+    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory()
+        ? entry.name === "generated" ? [] : sources(join(dir, entry.name))
+        : entry.name.endsWith(".ts") && !entry.name.includes(".spec.") ? [join(dir, entry.name)] : [],
+    );
+  const packages = ["packages", "services"].flatMap((dir) => readdirSync(join(root, dir)).map((pkg) => join(dir, pkg)));
+  const found: string[] = [];
+  for (const pkg of packages) {
+    if (!existsSync(join(root, pkg, "src"))) continue;
+    const dependencies = Object.keys(JSON.parse(read(join(pkg, "package.json"))).dependencies ?? {});
+    for (const file of sources(join(pkg, "src"))) {
+      for (const [, target] of read(file).matchAll(/\btarget:\s*"([^"./][^"]*)"/g)) {
+        found.push(target!);
+        expect({ file, target, dependency: dependencies.includes(target!) }).toEqual({ file, target, dependency: true });
+      }
+    }
+  }
+  expect(found).toContain("pino-pretty");
+});
+
 describe("Dockerfile", () => {
+  const text = read("Dockerfile");
   // Instructions with their continuation lines joined and comments dropped.
-  const instructions = read("Dockerfile")
+  const instructions = text
     .replace(/\\\r?\n/g, " ")
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line && !line.startsWith("#"));
-  const runtimeStage = instructions.slice(instructions.map((l) => /^FROM\s/i.test(l)).lastIndexOf(true));
+  // Stages by name: each one's FROM line and the instructions under it.
+  const stages = new Map<string, { from: string; lines: string[] }>();
+  let current: { from: string; lines: string[] } | undefined;
+  for (const line of instructions) {
+    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (from) stages.set(from[2] ?? `#${stages.size}`, (current = { from: from[1]!, lines: [] }));
+    else current?.lines.push(line);
+  }
+  const runtime = [...stages.values()].at(-1)!;
+  const installs = [...stages.entries()].filter(([, stage]) => stage.lines.some((l) => /\bpnpm install\b/.test(l)));
+
+  const workspacePackages = ["packages", "services"].flatMap((dir) =>
+    readdirSync(join(root, dir))
+      .filter((pkg) => existsSync(join(root, dir, pkg, "package.json")))
+      .map((pkg) => `${dir}/${pkg}`),
+  );
+
+  test("uses BuildKit's Dockerfile syntax (cache mounts)", () => {
+    expect(text.split("\n")[0]).toBe("# syntax=docker/dockerfile:1");
+  });
 
   test("the runtime stage runs as a user that is not root", () => {
-    const users = runtimeStage.filter((l) => /^USER\s/i.test(l)).map((l) => l.split(/\s+/)[1]!);
+    const users = runtime.lines.filter((l) => /^USER\s/i.test(l)).map((l) => l.split(/\s+/)[1]!);
     expect(users.length).toBeGreaterThan(0);
     expect(users[users.length - 1]).not.toMatch(/^(root|0)(:|$)/);
   });
 
-  test("the runtime stage receives SERVICE and starts that service", () => {
-    expect(runtimeStage.some((l) => /^ARG\s+SERVICE\b/i.test(l))).toBe(true);
-    expect(runtimeStage.some((l) => /^ENV\b.*\bSERVICE=\$\{?SERVICE\}?/i.test(l))).toBe(true);
-    expect(runtimeStage.find((l) => /^CMD\s/i.test(l))).toContain("services/${SERVICE}/dist/main.js");
+  test("is one image for every process: no build args, no per-service CMD", () => {
+    expect(instructions.filter((l) => /^ARG\s/i.test(l))).toEqual([]);
+    // Its default command may explain, not start one of the services: compose names the process.
+    expect(runtime.lines.filter((l) => /^(CMD|ENTRYPOINT)\s/i.test(l)).join(" ")).not.toMatch(/\$\{?SERVICE|"node",\s*"services\//);
   });
 
-  test("copies every workspace package's manifest before installing (COPY flattens globs)", () => {
-    const manifests = ["packages", "services"].flatMap((dir) =>
-      readdirSync(join(root, dir))
-        .filter((pkg) => existsSync(join(root, dir, pkg, "package.json")))
-        .map((pkg) => `${dir}/${pkg}/package.json`),
+  test("the runtime stage is the production tree only: one COPY from a stage that installed with --prod", () => {
+    const copies = runtime.lines.filter((l) => /^(COPY|ADD)\s/i.test(l));
+    expect(copies).toHaveLength(1);
+    const source = /--from=(\S+)/.exec(copies[0]!)?.[1];
+    const production = stages.get(source ?? "");
+    expect(production).toBeDefined();
+    const install = production!.lines.filter((l) => /\bpnpm install\b/.test(l));
+    expect(install.map((l) => / --prod\b/.test(l))).toEqual([true]);
+    // Or @prisma/client's optional peers come along: the prisma CLI, typescript, react (Dockerfile).
+    expect(install[0]).toMatch(/ --no-optional\b/);
+    expect(runtime.lines.some((l) => /\bpnpm\b/.test(l))).toBe(false);
+  });
+
+  test("the production stage takes from the build only each package's dist/ and each service's migrations", () => {
+    const production = stages.get(/--from=(\S+)/.exec(runtime.lines.find((l) => /^COPY\s/i.test(l))!)![1]!)!;
+    const fromBuild = production.lines
+      .filter((l) => /^COPY\s+--from=/i.test(l))
+      .map((l) => l.split(/\s+/).slice(-2)[0]!.replace(/^\/app\//, ""));
+    const expected = workspacePackages.flatMap((pkg) =>
+      pkg.startsWith("services/") ? [`${pkg}/dist`, `${pkg}/prisma/migrations`] : [`${pkg}/dist`],
     );
-    expect(manifests.length).toBeGreaterThanOrEqual(7);
+    expect(fromBuild.sort()).toEqual(expected.sort());
+    expect(production.lines.some((l) => /^COPY\s+\.\s/i.test(l))).toBe(false);
+  });
+
+  test("every pnpm install keeps its store in a BuildKit cache mount", () => {
+    expect(installs.length).toBe(2);
+    for (const [, stage] of installs) {
+      for (const line of stage.lines.filter((l) => /\bpnpm install\b/.test(l))) {
+        const target = /--mount=type=cache,(?:[^ ]*,)?target=(\S+?)(,|\s)/.exec(line)?.[1];
+        expect(target).toBeDefined();
+        expect(line).toContain(`--store-dir ${target}`);
+        expect(line).toContain("--frozen-lockfile");
+      }
+    }
+  });
+
+  test("copies every workspace package's manifest, and the patches, before installing (COPY flattens globs)", () => {
+    expect(workspacePackages.length).toBeGreaterThanOrEqual(7);
     const install = instructions.findIndex((l) => /pnpm install --frozen-lockfile/.test(l));
     expect(install).toBeGreaterThan(0);
     const copiedBeforeInstall = instructions.slice(0, install).join("\n");
-    for (const manifest of manifests) expect(copiedBeforeInstall).toContain(`COPY ${manifest} `);
+    for (const pkg of workspacePackages) expect(copiedBeforeInstall).toContain(`COPY ${pkg}/package.json `);
     // and the patches pnpm applies while installing (a frozen install fails without them)
     const patched = (parse(read("pnpm-workspace.yaml")) as { patchedDependencies?: Record<string, string> }).patchedDependencies;
     for (const patch of Object.values(patched ?? {})) {
       expect(existsSync(join(root, patch))).toBe(true);
       expect(copiedBeforeInstall).toMatch(new RegExp(`^COPY (${patch}|${dirname(patch)}/) `, "m"));
     }
+    // and both installs see those same files: their stages start from the one that copied them
+    const manifestStage = [...stages.entries()].find(([, s]) => s.lines.some((l) => l.startsWith("COPY pnpm-lock.yaml") || / pnpm-lock\.yaml /.test(l)));
+    for (const [, stage] of installs) expect(stage.from).toBe(manifestStage?.[0]);
   });
 
-  test(".dockerignore keeps host builds and installs out of the context at every depth", () => {
+  test(".dockerignore keeps host builds, installs, tests, bench and chaos code out of the context", () => {
     const ignored = read(".dockerignore").split(/\r?\n/).map((l) => l.trim());
     for (const pattern of ["**/node_modules", "**/dist", "**/src/generated", "**/*.tsbuildinfo", ".local", ".git"]) {
       expect(ignored).toContain(pattern);
     }
+    for (const pattern of ["**/*.spec.ts", "e2e", "chaos", "bench", "test-support"]) expect(ignored).toContain(pattern);
   });
 });
 
