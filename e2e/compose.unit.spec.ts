@@ -34,17 +34,29 @@ function dependsOn(service: any): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(raw).map(([name, v]: [string, any]) => [name, v?.condition]));
 }
 
-// "3001:3001", "127.0.0.1:3001:3001" or { published, target }.
-function ports(service: any): Array<{ published: number; target: number }> {
+// "3001:3001" (every interface), "127.0.0.1:3001:3001" or { host_ip, published, target }.
+function ports(service: any): Array<{ hostIp: string; published: number; target: number }> {
   return (service.ports ?? []).map((p: any) => {
-    if (typeof p === "object") return { published: Number(p.published), target: Number(p.target) };
+    if (typeof p === "object") return { hostIp: p.host_ip ?? "0.0.0.0", published: Number(p.published), target: Number(p.target) };
     const parts = String(p).split(":");
-    return { published: Number(parts[parts.length - 2]), target: Number(parts[parts.length - 1]) };
+    return {
+      hostIp: parts.length === 3 ? parts[0]! : "0.0.0.0",
+      published: Number(parts[parts.length - 2]),
+      target: Number(parts[parts.length - 1]),
+    };
   });
 }
 
 const hasHealthcheck = (service: any) =>
   Array.isArray(service.healthcheck?.test) && service.healthcheck.test[0] !== "NONE" && service.healthcheck.disable !== true;
+
+test("every published port is bound to 127.0.0.1 only: services 3001-3004, Kafka 9092", () => {
+  const published = Object.entries(services).flatMap(([name, service]) => ports(service).map((p) => ({ name, ...p })));
+  expect(published.map((p) => `${p.name}:${p.published}`).sort()).toEqual(
+    ["delivery:3004", "kafka:9092", "order:3001", "payment:3003", "user:3002"],
+  );
+  for (const port of published) expect(port).toMatchObject({ hostIp: "127.0.0.1" });
+});
 
 describe("docker-compose.yml: kafka", () => {
   const kafka = services.kafka;
@@ -119,7 +131,7 @@ describe.each(APP_NAMES)("docker-compose.yml: %s service", (name) => {
   test(`listens on ${port} on all interfaces and publishes it`, () => {
     expect(env(service).PORT).toBe(String(port));
     expect(env(service).HOST).toBe("0.0.0.0");
-    expect(ports(service)).toContainEqual({ published: port, target: port });
+    expect(ports(service)).toContainEqual({ hostIp: "127.0.0.1", published: port, target: port });
   });
 
   test("has a readiness healthcheck and a stop grace period", () => {
