@@ -174,6 +174,13 @@ describe.each(APP_NAMES)("docker-compose.yml: %s-db", (name) => {
     expect(db.healthcheck.test.join(" ")).toContain("pg_isready");
     expect(db.volumes?.length).toBeGreaterThan(0);
   });
+
+  test("is healthy only once the server answers over TCP, not just the init server on its socket", () => {
+    expect(hasHealthcheck(db)).toBe(true);
+    const check = db.healthcheck.test.slice(1).join(" ");
+    expect(check).toMatch(/\bpg_isready\b/);
+    expect(check).toMatch(/(^|\s)(-h\s*|--host[= ])127\.0\.0\.1(\s|$)/);
+  });
 });
 
 test("a package that names a pino transport target has it as a dependency of its own (the image has no devDependencies)", () => {
