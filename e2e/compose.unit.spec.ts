@@ -9,7 +9,7 @@ const root = join(__dirname, "..");
 const read = (file: string) => readFileSync(join(root, file), "utf8");
 
 // merge: the file shares blocks through `<<` merge keys, which YAML 1.2 leaves off by default.
-const compose = parse(read("docker-compose.yml"), { merge: true }) as { services: Record<string, any> };
+const compose = parse(read("docker-compose.yml"), { merge: true }) as { services: Record<string, any>; volumes?: Record<string, unknown> };
 const services = compose.services;
 
 const APPS = { order: 3001, user: 3002, payment: 3003, delivery: 3004 } as const;
@@ -47,8 +47,48 @@ function ports(service: any): Array<{ hostIp: string; published: number; target:
   });
 }
 
+// "source:target[:mode]" or { source, target }.
+function volumes(service: any): Array<{ source: string; target: string }> {
+  return (service.volumes ?? []).map((v: any) => {
+    if (typeof v === "object") return { source: String(v.source), target: String(v.target) };
+    const [source, target] = String(v).split(":");
+    return { source: source!, target: target! };
+  });
+}
+
 const hasHealthcheck = (service: any) =>
   Array.isArray(service.healthcheck?.test) && service.healthcheck.test[0] !== "NONE" && service.healthcheck.disable !== true;
+
+// `name = value` lines of infra/postgres/postgresql.conf, the settings every Postgres of the project gets.
+const serverSettings: Record<string, string> = Object.fromEntries(
+  read("infra/postgres/postgresql.conf")
+    .split(/\r?\n/)
+    .map((line) => line.replace(/#.*/, "").trim())
+    .filter(Boolean)
+    .map((line) => {
+      const match = /^([a-z_.]+)\s*=\s*'?([^']*?)'?$/i.exec(line);
+      if (!match) throw new Error(`infra/postgres/postgresql.conf: not a "name = value" line: ${line}`);
+      return [match[1]!, match[2]!];
+    }),
+);
+
+// The `-c name=value` pairs of a postgres command, and anything else it passes.
+function postgresSettings(command: unknown): { settings: Record<string, string>; rest: string[] } {
+  const args = Array.isArray(command) ? command.map(String) : String(command ?? "").split(/\s+/).filter(Boolean);
+  const settings: Record<string, string> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const pair = args[i] === "-c" ? args[++i] : args[i]!.startsWith("-c") ? args[i]!.slice(2) : undefined;
+    if (pair === undefined) {
+      rest.push(args[i]!);
+      continue;
+    }
+    const [name, ...value] = pair.split("=");
+    if (name! in settings) throw new Error(`${name} is passed twice`);
+    settings[name!] = value.join("=");
+  }
+  return { settings, rest };
+}
 
 test("every published port is bound to 127.0.0.1 only: services 3001-3004, Kafka 9092", () => {
   const published = Object.entries(services).flatMap(([name, service]) => ports(service).map((p) => ({ name, ...p })));
@@ -168,11 +208,8 @@ test("no two services share a database (host or database name)", () => {
 describe.each(APP_NAMES)("docker-compose.yml: %s-db", (name) => {
   const db = services[`${name}-db`];
 
-  test("is Postgres 15 with a healthcheck and a named volume", () => {
-    expect(db.image).toMatch(/^postgres:15(\D|$)/);
-    expect(hasHealthcheck(db)).toBe(true);
-    expect(db.healthcheck.test.join(" ")).toContain("pg_isready");
-    expect(db.volumes?.length).toBeGreaterThan(0);
+  test("is postgres:18-alpine", () => {
+    expect(db.image).toBe("postgres:18-alpine");
   });
 
   test("is healthy only once the server answers over TCP, not just the init server on its socket", () => {
@@ -180,6 +217,20 @@ describe.each(APP_NAMES)("docker-compose.yml: %s-db", (name) => {
     const check = db.healthcheck.test.slice(1).join(" ");
     expect(check).toMatch(/\bpg_isready\b/);
     expect(check).toMatch(/(^|\s)(-h\s*|--host[= ])127\.0\.0\.1(\s|$)/);
+  });
+
+  test("keeps its data in a named volume at /var/lib/postgresql (PostgreSQL 18 images: PGDATA is 18/docker below it)", () => {
+    const data = volumes(db).filter((v) => v.target.startsWith("/var/lib/postgresql"));
+    expect(data.map((v) => v.target)).toEqual(["/var/lib/postgresql"]);
+    expect(Object.keys(compose.volumes ?? {})).toContain(data[0]!.source);
+    expect(env(db).PGDATA).toBeUndefined();
+  });
+
+  test("starts the server with exactly the settings of infra/postgres/postgresql.conf", () => {
+    expect(Object.keys(serverSettings).length).toBeGreaterThan(0);
+    const { settings, rest } = postgresSettings(db.command);
+    expect(rest).toEqual(["postgres"]);
+    expect(settings).toEqual(serverSettings);
   });
 });
 
