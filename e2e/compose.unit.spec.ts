@@ -1,7 +1,8 @@
 // Checks docker-compose.yml and the Dockerfile without a Docker engine: nothing here can run
 // the containers, so the wiring that would only break at `docker compose up` is checked here.
+// e2e/compose-db-init.int.spec.ts runs the databases' init script against a real Postgres.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
 
@@ -188,14 +189,17 @@ describe.each(APP_NAMES)("docker-compose.yml: %s service", (name) => {
     expect(Object.keys(deps).filter((d) => d.endsWith("-db"))).toEqual([`${name}-db`]);
   });
 
-  test("DATABASE_URL points at its own database with that database's credentials", () => {
+  test("DATABASE_URL connects to its own database as its service role, not the container's superuser", () => {
     const url = new URL(env(service).DATABASE_URL!);
     const db = env(services[`${name}-db`]);
+    const user = decodeURIComponent(url.username);
     expect(url.hostname).toBe(`${name}-db`);
+    expect(user).toBe(`${name}_service`);
+    expect(user).toBe(db.SERVICE_USER);
+    expect(user).not.toBe(db.POSTGRES_USER ?? "postgres");
+    expect(decodeURIComponent(url.password)).toBe(db.SERVICE_PASSWORD);
     expect(url.pathname).toBe(`/${name}_service`);
-    expect(decodeURIComponent(url.username)).toBe(db.POSTGRES_USER);
-    expect(decodeURIComponent(url.password)).toBe(db.POSTGRES_PASSWORD);
-    expect(url.pathname.slice(1)).toBe(db.POSTGRES_DB);
+    expect(url.pathname.slice(1)).toBe(db.SERVICE_DB);
   });
 });
 
@@ -231,6 +235,62 @@ describe.each(APP_NAMES)("docker-compose.yml: %s-db", (name) => {
     const { settings, rest } = postgresSettings(db.command);
     expect(rest).toEqual(["postgres"]);
     expect(settings).toEqual(serverSettings);
+  });
+
+  test("has a superuser of its own and the service's role and database for the init script", () => {
+    const e = env(db);
+    expect(e.POSTGRES_USER).toBeTruthy();
+    expect(e.POSTGRES_PASSWORD).toBeTruthy();
+    expect(e).toMatchObject({ SERVICE_USER: `${name}_service`, SERVICE_PASSWORD: `${name}_service`, SERVICE_DB: `${name}_service` });
+    expect(e.SERVICE_USER).not.toBe(e.POSTGRES_USER);
+    expect(e.SERVICE_PASSWORD).not.toBe(e.POSTGRES_PASSWORD);
+    // POSTGRES_DB would make the image create the service database itself, owned by the superuser.
+    expect(e.POSTGRES_DB ?? e.POSTGRES_USER).not.toBe(e.SERVICE_DB);
+  });
+
+  test("mounts infra/postgres/init-service-role.sh into /docker-entrypoint-initdb.d", () => {
+    const init = volumes(db).filter((v) => v.target.startsWith("/docker-entrypoint-initdb.d/"));
+    expect(init.map((v) => v.source)).toEqual(["./infra/postgres/init-service-role.sh"]);
+    expect(init[0]!.target).toMatch(/\.sh$/);
+  });
+});
+
+describe("infra/postgres/init-service-role.sh (run by the postgres image on an empty volume)", () => {
+  const file = "infra/postgres/init-service-role.sh";
+  const script = read(file);
+  // The SQL it gives psql, with psql's :"identifier" and :'literal' variables.
+  const sql = /<<'SQL'\n([\s\S]*?)\nSQL\n/.exec(script)?.[1] ?? "";
+  const statements = sql
+    .split("\n")
+    .filter((line) => !line.trim().startsWith("--"))
+    .join(" ")
+    .split(";")
+    .map((s) => s.replace(/\s+/g, " ").trim())
+    .filter(Boolean);
+  const variable = (name: string) => new RegExp(`--set ${name}="\\$([A-Z_]+)"`).exec(script)?.[1];
+
+  test("is a bash script the image runs itself (executable), failing on any error", () => {
+    expect(script.startsWith("#!/usr/bin/env bash\n")).toBe(true);
+    expect(statSync(join(root, file)).mode & 0o111).not.toBe(0);
+    expect(script).toMatch(/^set -E?eo pipefail$/m);
+    expect(script).toMatch(/psql -v ON_ERROR_STOP=1 /);
+  });
+
+  test("takes the role, its password and its database from SERVICE_USER, SERVICE_PASSWORD, SERVICE_DB", () => {
+    expect({ role: variable("role"), password: variable("password"), database: variable("database") }).toEqual({
+      role: "SERVICE_USER",
+      password: "SERVICE_PASSWORD",
+      database: "SERVICE_DB",
+    });
+    for (const name of ["SERVICE_USER", "SERVICE_PASSWORD", "SERVICE_DB"]) expect(script).toContain(`: "\${${name}:?`);
+  });
+
+  test("creates a LOGIN role that is no superuser and cannot create roles or databases, as the local run's", () => {
+    expect(statements[0]).toBe(`CREATE ROLE :"role" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'password'`);
+  });
+
+  test("creates the database owned by that role, and takes CONNECT away from everyone else", () => {
+    expect(statements.slice(1)).toEqual([`CREATE DATABASE :"database" OWNER :"role"`, `REVOKE ALL ON DATABASE :"database" FROM PUBLIC`]);
   });
 });
 
