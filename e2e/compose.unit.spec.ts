@@ -72,6 +72,8 @@ const serverSettings: Record<string, string> = Object.fromEntries(
       return [match[1]!, match[2]!];
     }),
 );
+// What compose adds for its own log only (the saga's lines should not drown in checkpoints).
+const COMPOSE_ONLY_SETTINGS = { log_min_messages: "warning" };
 
 // The `-c name=value` pairs of a postgres command, and anything else it passes.
 function postgresSettings(command: unknown): { settings: Record<string, string>; rest: string[] } {
@@ -130,6 +132,36 @@ describe("docker-compose.yml: kafka", () => {
     expect(init.command).toEqual(["node", "packages/messaging/dist/create-topics.js"]);
     expect(dependsOn(init).kafka).toBe("service_healthy");
   });
+
+  describe("its log: warnings, errors and the started line, on stdout", () => {
+    // The apache/kafka image takes /mnt/shared/config/log4j2.yaml at start (applying KAFKA_LOG4J_*).
+    const mount = volumes(kafka).find((v) => v.target === "/mnt/shared/config/log4j2.yaml");
+    const file = mount?.source.replace(/^\.\//, "") ?? "";
+    const config = file && existsSync(join(root, file)) ? (parse(read(file)) as any).Configuration : undefined;
+
+    test("a log4j2 config of the project is mounted where the image looks for one", () => {
+      expect(mount).toBeDefined();
+      expect(file).toMatch(/^infra\/kafka\//);
+      expect(config).toBeDefined();
+    });
+
+    test("the root logger writes WARN and above to a console appender", () => {
+      expect(config.Loggers.Root.level).toBe("WARN");
+      expect(config.Appenders.Console.target ?? "SYSTEM_OUT").toBe("SYSTEM_OUT");
+      expect(config.Loggers.Root.AppenderRef).toEqual([{ ref: config.Appenders.Console.name }]);
+    });
+
+    test("keeps INFO only for the line saying the broker started", () => {
+      expect(config.Loggers.Logger).toEqual([{ name: "kafka.server.KafkaRaftServer", level: "INFO" }]);
+    });
+
+    test("keeps the shape the image's merger reads: Logger and Root's AppenderRef as lists", () => {
+      // A single map under Logger makes Kafka 4.1's docker wrapper replace the whole file with
+      // a bare `Root: ERROR` (KAFKA-21520); checked against kafka_2.13-4.1.1's KafkaDockerWrapper.
+      expect(Array.isArray(config.Loggers.Logger)).toBe(true);
+      expect(Array.isArray(config.Loggers.Root.AppenderRef)).toBe(true);
+    });
+  });
 });
 
 describe("docker-compose.yml: one image for the services and kafka-init", () => {
@@ -173,6 +205,10 @@ describe.each(APP_NAMES)("docker-compose.yml: %s service", (name) => {
     expect(env(service).PORT).toBe(String(port));
     expect(env(service).HOST).toBe("0.0.0.0");
     expect(ports(service)).toContainEqual({ hostIp: "127.0.0.1", published: port, target: port });
+  });
+
+  test("logs readable lines, as `pnpm start` does (LOG_PRETTY)", () => {
+    expect(env(service).LOG_PRETTY).toBe("1");
   });
 
   test("has a readiness healthcheck and a stop grace period", () => {
@@ -230,11 +266,11 @@ describe.each(APP_NAMES)("docker-compose.yml: %s-db", (name) => {
     expect(env(db).PGDATA).toBeUndefined();
   });
 
-  test("starts the server with exactly the settings of infra/postgres/postgresql.conf", () => {
+  test("starts the server with exactly the settings of infra/postgres/postgresql.conf (and compose's log level)", () => {
     expect(Object.keys(serverSettings).length).toBeGreaterThan(0);
     const { settings, rest } = postgresSettings(db.command);
     expect(rest).toEqual(["postgres"]);
-    expect(settings).toEqual(serverSettings);
+    expect(settings).toEqual({ ...serverSettings, ...COMPOSE_ONLY_SETTINGS });
   });
 
   test("has a superuser of its own and the service's role and database for the init script", () => {
