@@ -118,6 +118,12 @@ describe("docker-compose.yml: kafka", () => {
     expect(hasHealthcheck(kafka)).toBe(true);
   });
 
+  test("has the local broker's heap (scripts/kafka.sh)", () => {
+    const local = /java\s+(-Xmx\S+)/.exec(read("scripts/kafka.sh"))?.[1];
+    expect(local).toBeDefined();
+    expect(env(kafka).KAFKA_HEAP_OPTS).toBe(local);
+  });
+
   test("containers and kafka-init use an address the broker advertises (or clients get lost)", () => {
     const advertised = env(kafka).KAFKA_ADVERTISED_LISTENERS!.split(",").map((l) => l.replace(/^[^:]+:\/\//, ""));
     expect(advertised).toContain("kafka:19092");
