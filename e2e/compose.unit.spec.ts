@@ -1,7 +1,8 @@
 // Checks docker-compose.yml and the Dockerfile without a Docker engine: nothing here can run
 // the containers, so the wiring that would only break at `docker compose up` is checked here.
+// e2e/compose-db-init.int.spec.ts runs the databases' init script against a real Postgres.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
 
@@ -9,12 +10,14 @@ const root = join(__dirname, "..");
 const read = (file: string) => readFileSync(join(root, file), "utf8");
 
 // merge: the file shares blocks through `<<` merge keys, which YAML 1.2 leaves off by default.
-const compose = parse(read("docker-compose.yml"), { merge: true }) as { services: Record<string, any> };
+const compose = parse(read("docker-compose.yml"), { merge: true }) as { services: Record<string, any>; volumes?: Record<string, unknown> };
 const services = compose.services;
 
 const APPS = { order: 3001, user: 3002, payment: 3003, delivery: 3004 } as const;
 type App = keyof typeof APPS;
 const APP_NAMES = Object.keys(APPS) as App[];
+// Every container that runs the project's image: the four services and the topic creator.
+const IMAGE_USERS = [...APP_NAMES, "kafka-init"];
 
 // Compose accepts both the map and the list ("KEY=value") form; compare values as strings.
 function env(service: any): Record<string, string> {
@@ -32,17 +35,71 @@ function dependsOn(service: any): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(raw).map(([name, v]: [string, any]) => [name, v?.condition]));
 }
 
-// "3001:3001", "127.0.0.1:3001:3001" or { published, target }.
-function ports(service: any): Array<{ published: number; target: number }> {
+// "3001:3001" (every interface), "127.0.0.1:3001:3001" or { host_ip, published, target }.
+function ports(service: any): Array<{ hostIp: string; published: number; target: number }> {
   return (service.ports ?? []).map((p: any) => {
-    if (typeof p === "object") return { published: Number(p.published), target: Number(p.target) };
+    if (typeof p === "object") return { hostIp: p.host_ip ?? "0.0.0.0", published: Number(p.published), target: Number(p.target) };
     const parts = String(p).split(":");
-    return { published: Number(parts[parts.length - 2]), target: Number(parts[parts.length - 1]) };
+    return {
+      hostIp: parts.length === 3 ? parts[0]! : "0.0.0.0",
+      published: Number(parts[parts.length - 2]),
+      target: Number(parts[parts.length - 1]),
+    };
+  });
+}
+
+// "source:target[:mode]" or { source, target }.
+function volumes(service: any): Array<{ source: string; target: string }> {
+  return (service.volumes ?? []).map((v: any) => {
+    if (typeof v === "object") return { source: String(v.source), target: String(v.target) };
+    const [source, target] = String(v).split(":");
+    return { source: source!, target: target! };
   });
 }
 
 const hasHealthcheck = (service: any) =>
   Array.isArray(service.healthcheck?.test) && service.healthcheck.test[0] !== "NONE" && service.healthcheck.disable !== true;
+
+// `name = value` lines of infra/postgres/postgresql.conf, the settings every Postgres of the project gets.
+const serverSettings: Record<string, string> = Object.fromEntries(
+  read("infra/postgres/postgresql.conf")
+    .split(/\r?\n/)
+    .map((line) => line.replace(/#.*/, "").trim())
+    .filter(Boolean)
+    .map((line) => {
+      const match = /^([a-z_.]+)\s*=\s*'?([^']*?)'?$/i.exec(line);
+      if (!match) throw new Error(`infra/postgres/postgresql.conf: not a "name = value" line: ${line}`);
+      return [match[1]!, match[2]!];
+    }),
+);
+// What compose adds for its own log only (the saga's lines should not drown in checkpoints).
+const COMPOSE_ONLY_SETTINGS = { log_min_messages: "warning" };
+
+// The `-c name=value` pairs of a postgres command, and anything else it passes.
+function postgresSettings(command: unknown): { settings: Record<string, string>; rest: string[] } {
+  const args = Array.isArray(command) ? command.map(String) : String(command ?? "").split(/\s+/).filter(Boolean);
+  const settings: Record<string, string> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const pair = args[i] === "-c" ? args[++i] : args[i]!.startsWith("-c") ? args[i]!.slice(2) : undefined;
+    if (pair === undefined) {
+      rest.push(args[i]!);
+      continue;
+    }
+    const [name, ...value] = pair.split("=");
+    if (name! in settings) throw new Error(`${name} is passed twice`);
+    settings[name!] = value.join("=");
+  }
+  return { settings, rest };
+}
+
+test("every published port is bound to 127.0.0.1 only: services 3001-3004, Kafka 9092", () => {
+  const published = Object.entries(services).flatMap(([name, service]) => ports(service).map((p) => ({ name, ...p })));
+  expect(published.map((p) => `${p.name}:${p.published}`).sort()).toEqual(
+    ["delivery:3004", "kafka:9092", "order:3001", "payment:3003", "user:3002"],
+  );
+  for (const port of published) expect(port).toMatchObject({ hostIp: "127.0.0.1" });
+});
 
 describe("docker-compose.yml: kafka", () => {
   const kafka = services.kafka;
@@ -61,11 +118,17 @@ describe("docker-compose.yml: kafka", () => {
     expect(hasHealthcheck(kafka)).toBe(true);
   });
 
+  test("has the local broker's heap (scripts/kafka.sh)", () => {
+    const local = /java\s+(-Xmx\S+)/.exec(read("scripts/kafka.sh"))?.[1];
+    expect(local).toBeDefined();
+    expect(env(kafka).KAFKA_HEAP_OPTS).toBe(local);
+  });
+
   test("containers and kafka-init use an address the broker advertises (or clients get lost)", () => {
     const advertised = env(kafka).KAFKA_ADVERTISED_LISTENERS!.split(",").map((l) => l.replace(/^[^:]+:\/\//, ""));
     expect(advertised).toContain("kafka:19092");
     expect(advertised).toContain("localhost:9092");
-    for (const name of [...APP_NAMES, "kafka-init"]) {
+    for (const name of IMAGE_USERS) {
       for (const broker of env(services[name]).KAFKA_BROKERS!.split(",")) expect(advertised).toContain(broker);
     }
   });
@@ -73,8 +136,70 @@ describe("docker-compose.yml: kafka", () => {
   test("kafka-init creates the topics once the broker is healthy", () => {
     const init = services["kafka-init"];
     expect(init.command).toEqual(["node", "packages/messaging/dist/create-topics.js"]);
-    expect(init.build.dockerfile).toBe("Dockerfile");
     expect(dependsOn(init).kafka).toBe("service_healthy");
+  });
+
+  describe("its log: warnings, errors and the started line, on stdout", () => {
+    // The apache/kafka image takes /mnt/shared/config/log4j2.yaml at start (applying KAFKA_LOG4J_*).
+    const mount = volumes(kafka).find((v) => v.target === "/mnt/shared/config/log4j2.yaml");
+    const file = mount?.source.replace(/^\.\//, "") ?? "";
+    const config = file && existsSync(join(root, file)) ? (parse(read(file)) as any).Configuration : undefined;
+
+    test("a log4j2 config of the project is mounted where the image looks for one", () => {
+      expect(mount).toBeDefined();
+      expect(file).toMatch(/^infra\/kafka\//);
+      expect(config).toBeDefined();
+    });
+
+    test("the root logger writes WARN and above to a console appender", () => {
+      expect(config.Loggers.Root.level).toBe("WARN");
+      expect(config.Appenders.Console.target ?? "SYSTEM_OUT").toBe("SYSTEM_OUT");
+      expect(config.Loggers.Root.AppenderRef).toEqual([{ ref: config.Appenders.Console.name }]);
+    });
+
+    test("keeps INFO only for the line saying the broker started", () => {
+      expect(config.Loggers.Logger).toEqual([{ name: "kafka.server.KafkaRaftServer", level: "INFO" }]);
+    });
+
+    test("keeps the shape the image's merger reads: Logger and Root's AppenderRef as lists", () => {
+      // A single map under Logger makes Kafka 4.1's docker wrapper replace the whole file with
+      // a bare `Root: ERROR` (KAFKA-21520); checked against kafka_2.13-4.1.1's KafkaDockerWrapper.
+      expect(Array.isArray(config.Loggers.Logger)).toBe(true);
+      expect(Array.isArray(config.Loggers.Root.AppenderRef)).toBe(true);
+    });
+  });
+});
+
+describe("docker-compose.yml: one image for the services and kafka-init", () => {
+  const imageOf = (name: string) => services[name].image;
+
+  test("all five run the same image, and only one of them builds it, from the Dockerfile", () => {
+    const image = imageOf("kafka-init");
+    expect(image).toBeTruthy();
+    for (const name of IMAGE_USERS) expect(imageOf(name)).toBe(image);
+    const builders = Object.entries(services).filter(([, service]) => service.build !== undefined);
+    expect(builders.map(([name]) => name)).toEqual(["kafka-init"]);
+    const build = services["kafka-init"].build;
+    expect(build.context).toBe(".");
+    expect(build.dockerfile).toBe("Dockerfile");
+    // The image is the same for everyone, so nothing may make it differ.
+    expect(build.args ?? {}).toEqual({});
+    expect(build.target).toBeUndefined();
+  });
+
+  test("the containers that only run the image never try to pull it from a registry", () => {
+    expect(services["kafka-init"].pull_policy).toBe("build");
+    for (const name of APP_NAMES) expect(services[name].pull_policy).toBe("never");
+  });
+
+  test.each(APP_NAMES)("%s runs its own main.js, as an exec-form command under tini (graceful shutdown)", (name) => {
+    expect(services[name].command).toEqual(["node", `services/${name}/dist/main.js`]);
+    expect(services[name].init).toBe(true);
+    expect(existsSync(join(root, "services", name, "src", "main.ts"))).toBe(true);
+  });
+
+  test("kafka-init too runs under tini", () => {
+    expect(services["kafka-init"].init).toBe(true);
   });
 });
 
@@ -82,16 +207,14 @@ describe.each(APP_NAMES)("docker-compose.yml: %s service", (name) => {
   const service = services[name];
   const port = APPS[name];
 
-  test("is built from the Dockerfile with its own SERVICE arg", () => {
-    expect(service.build.context).toBe(".");
-    expect(service.build.dockerfile).toBe("Dockerfile");
-    expect(service.build.args.SERVICE).toBe(name);
-  });
-
   test(`listens on ${port} on all interfaces and publishes it`, () => {
     expect(env(service).PORT).toBe(String(port));
     expect(env(service).HOST).toBe("0.0.0.0");
-    expect(ports(service)).toContainEqual({ published: port, target: port });
+    expect(ports(service)).toContainEqual({ hostIp: "127.0.0.1", published: port, target: port });
+  });
+
+  test("logs readable lines, as `pnpm start` does (LOG_PRETTY)", () => {
+    expect(env(service).LOG_PRETTY).toBe("1");
   });
 
   test("has a readiness healthcheck and a stop grace period", () => {
@@ -108,14 +231,17 @@ describe.each(APP_NAMES)("docker-compose.yml: %s service", (name) => {
     expect(Object.keys(deps).filter((d) => d.endsWith("-db"))).toEqual([`${name}-db`]);
   });
 
-  test("DATABASE_URL points at its own database with that database's credentials", () => {
+  test("DATABASE_URL connects to its own database as its service role, not the container's superuser", () => {
     const url = new URL(env(service).DATABASE_URL!);
     const db = env(services[`${name}-db`]);
+    const user = decodeURIComponent(url.username);
     expect(url.hostname).toBe(`${name}-db`);
+    expect(user).toBe(`${name}_service`);
+    expect(user).toBe(db.SERVICE_USER);
+    expect(user).not.toBe(db.POSTGRES_USER ?? "postgres");
+    expect(decodeURIComponent(url.password)).toBe(db.SERVICE_PASSWORD);
     expect(url.pathname).toBe(`/${name}_service`);
-    expect(decodeURIComponent(url.username)).toBe(db.POSTGRES_USER);
-    expect(decodeURIComponent(url.password)).toBe(db.POSTGRES_PASSWORD);
-    expect(url.pathname.slice(1)).toBe(db.POSTGRES_DB);
+    expect(url.pathname.slice(1)).toBe(db.SERVICE_DB);
   });
 });
 
@@ -128,60 +254,228 @@ test("no two services share a database (host or database name)", () => {
 describe.each(APP_NAMES)("docker-compose.yml: %s-db", (name) => {
   const db = services[`${name}-db`];
 
-  test("is Postgres 15 with a healthcheck and a named volume", () => {
-    expect(db.image).toMatch(/^postgres:15(\D|$)/);
+  test("is postgres:18-alpine", () => {
+    expect(db.image).toBe("postgres:18-alpine");
+  });
+
+  test("is healthy only once the server answers over TCP, not just the init server on its socket", () => {
     expect(hasHealthcheck(db)).toBe(true);
-    expect(db.healthcheck.test.join(" ")).toContain("pg_isready");
-    expect(db.volumes?.length).toBeGreaterThan(0);
+    const check = db.healthcheck.test.slice(1).join(" ");
+    expect(check).toMatch(/\bpg_isready\b/);
+    expect(check).toMatch(/(^|\s)(-h\s*|--host[= ])127\.0\.0\.1(\s|$)/);
+  });
+
+  test("keeps its data in a named volume at /var/lib/postgresql (PostgreSQL 18 images: PGDATA is 18/docker below it)", () => {
+    const data = volumes(db).filter((v) => v.target.startsWith("/var/lib/postgresql"));
+    expect(data.map((v) => v.target)).toEqual(["/var/lib/postgresql"]);
+    expect(Object.keys(compose.volumes ?? {})).toContain(data[0]!.source);
+    expect(env(db).PGDATA).toBeUndefined();
+  });
+
+  test("starts the server with exactly the settings of infra/postgres/postgresql.conf (and compose's log level)", () => {
+    expect(Object.keys(serverSettings).length).toBeGreaterThan(0);
+    const { settings, rest } = postgresSettings(db.command);
+    expect(rest).toEqual(["postgres"]);
+    expect(settings).toEqual({ ...serverSettings, ...COMPOSE_ONLY_SETTINGS });
+  });
+
+  test("has a superuser of its own and the service's role and database for the init script", () => {
+    const e = env(db);
+    expect(e.POSTGRES_USER).toBeTruthy();
+    expect(e.POSTGRES_PASSWORD).toBeTruthy();
+    expect(e).toMatchObject({ SERVICE_USER: `${name}_service`, SERVICE_PASSWORD: `${name}_service`, SERVICE_DB: `${name}_service` });
+    expect(e.SERVICE_USER).not.toBe(e.POSTGRES_USER);
+    expect(e.SERVICE_PASSWORD).not.toBe(e.POSTGRES_PASSWORD);
+    // POSTGRES_DB would make the image create the service database itself, owned by the superuser.
+    expect(e.POSTGRES_DB ?? e.POSTGRES_USER).not.toBe(e.SERVICE_DB);
+  });
+
+  test("mounts infra/postgres/init-service-role.sh into /docker-entrypoint-initdb.d", () => {
+    const init = volumes(db).filter((v) => v.target.startsWith("/docker-entrypoint-initdb.d/"));
+    expect(init.map((v) => v.source)).toEqual(["./infra/postgres/init-service-role.sh"]);
+    expect(init[0]!.target).toMatch(/\.sh$/);
   });
 });
 
+describe("infra/postgres/init-service-role.sh (run by the postgres image on an empty volume)", () => {
+  const file = "infra/postgres/init-service-role.sh";
+  const script = read(file);
+  // The SQL it gives psql, with psql's :"identifier" and :'literal' variables.
+  const sql = /<<'SQL'\n([\s\S]*?)\nSQL\n/.exec(script)?.[1] ?? "";
+  const statements = sql
+    .split("\n")
+    .filter((line) => !line.trim().startsWith("--"))
+    .join(" ")
+    .split(";")
+    .map((s) => s.replace(/\s+/g, " ").trim())
+    .filter(Boolean);
+  const variable = (name: string) => new RegExp(`--set ${name}="\\$([A-Z_]+)"`).exec(script)?.[1];
+
+  test("is a bash script the image runs itself (executable), failing on any error", () => {
+    expect(script.startsWith("#!/usr/bin/env bash\n")).toBe(true);
+    expect(statSync(join(root, file)).mode & 0o111).not.toBe(0);
+    expect(script).toMatch(/^set -E?eo pipefail$/m);
+    expect(script).toMatch(/psql -v ON_ERROR_STOP=1 /);
+  });
+
+  test("takes the role, its password and its database from SERVICE_USER, SERVICE_PASSWORD, SERVICE_DB", () => {
+    expect({ role: variable("role"), password: variable("password"), database: variable("database") }).toEqual({
+      role: "SERVICE_USER",
+      password: "SERVICE_PASSWORD",
+      database: "SERVICE_DB",
+    });
+    for (const name of ["SERVICE_USER", "SERVICE_PASSWORD", "SERVICE_DB"]) expect(script).toContain(`: "\${${name}:?`);
+  });
+
+  test("creates a LOGIN role that is no superuser and cannot create roles or databases, as the local run's", () => {
+    expect(statements[0]).toBe(`CREATE ROLE :"role" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'password'`);
+  });
+
+  test("creates the database owned by that role, and takes CONNECT away from everyone else", () => {
+    expect(statements.slice(1)).toEqual([`CREATE DATABASE :"database" OWNER :"role"`, `REVOKE ALL ON DATABASE :"database" FROM PUBLIC`]);
+  });
+});
+
+test("a package that names a pino transport target has it as a dependency of its own (the image has no devDependencies)", () => {
+  const sources = (dir: string): string[] =>
+    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory()
+        ? entry.name === "generated" ? [] : sources(join(dir, entry.name))
+        : entry.name.endsWith(".ts") && !entry.name.includes(".spec.") ? [join(dir, entry.name)] : [],
+    );
+  const packages = ["packages", "services"].flatMap((dir) => readdirSync(join(root, dir)).map((pkg) => join(dir, pkg)));
+  const found: string[] = [];
+  for (const pkg of packages) {
+    if (!existsSync(join(root, pkg, "src"))) continue;
+    const dependencies = Object.keys(JSON.parse(read(join(pkg, "package.json"))).dependencies ?? {});
+    for (const file of sources(join(pkg, "src"))) {
+      for (const [, target] of read(file).matchAll(/\btarget:\s*"([^"./][^"]*)"/g)) {
+        found.push(target!);
+        expect({ file, target, dependency: dependencies.includes(target!) }).toEqual({ file, target, dependency: true });
+      }
+    }
+  }
+  expect(found).toContain("pino-pretty");
+});
+
 describe("Dockerfile", () => {
+  const text = read("Dockerfile");
   // Instructions with their continuation lines joined and comments dropped.
-  const instructions = read("Dockerfile")
+  const instructions = text
     .replace(/\\\r?\n/g, " ")
     .split(/\r?\n/)
     .map((line) => line.trim())
     .filter((line) => line && !line.startsWith("#"));
-  const runtimeStage = instructions.slice(instructions.map((l) => /^FROM\s/i.test(l)).lastIndexOf(true));
+  // Stages by name: each one's FROM line and the instructions under it.
+  const stages = new Map<string, { from: string; lines: string[] }>();
+  let current: { from: string; lines: string[] } | undefined;
+  for (const line of instructions) {
+    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (from) {
+      current = { from: from[1]!, lines: [] };
+      stages.set(from[2] ?? `#${stages.size}`, current);
+    } else current?.lines.push(line);
+  }
+  const runtime = [...stages.values()].at(-1)!;
+  const installs = [...stages.entries()].filter(([, stage]) => stage.lines.some((l) => /\bpnpm install\b/.test(l)));
+
+  const workspacePackages = ["packages", "services"].flatMap((dir) =>
+    readdirSync(join(root, dir))
+      .filter((pkg) => existsSync(join(root, dir, pkg, "package.json")))
+      .map((pkg) => `${dir}/${pkg}`),
+  );
+  // What runs: the services and the workspace packages they depend on, directly or not (not
+  // the development tooling, e.g. packages/schema-tools).
+  const manifestOf = (pkg: string) => JSON.parse(readFileSync(join(root, pkg, "package.json"), "utf8"));
+  const folderOf = new Map(workspacePackages.map((pkg) => [manifestOf(pkg).name as string, pkg]));
+  const runtimePackages = new Set<string>();
+  const visit = (pkg: string) => {
+    if (runtimePackages.has(pkg)) return;
+    runtimePackages.add(pkg);
+    for (const name of Object.keys(manifestOf(pkg).dependencies ?? {})) if (folderOf.has(name)) visit(folderOf.get(name)!);
+  };
+  for (const pkg of workspacePackages.filter((p) => p.startsWith("services/"))) visit(pkg);
+
+  test("uses BuildKit's Dockerfile syntax (cache mounts)", () => {
+    expect(text.split("\n")[0]).toBe("# syntax=docker/dockerfile:1");
+  });
 
   test("the runtime stage runs as a user that is not root", () => {
-    const users = runtimeStage.filter((l) => /^USER\s/i.test(l)).map((l) => l.split(/\s+/)[1]!);
+    const users = runtime.lines.filter((l) => /^USER\s/i.test(l)).map((l) => l.split(/\s+/)[1]!);
     expect(users.length).toBeGreaterThan(0);
     expect(users[users.length - 1]).not.toMatch(/^(root|0)(:|$)/);
   });
 
-  test("the runtime stage receives SERVICE and starts that service", () => {
-    expect(runtimeStage.some((l) => /^ARG\s+SERVICE\b/i.test(l))).toBe(true);
-    expect(runtimeStage.some((l) => /^ENV\b.*\bSERVICE=\$\{?SERVICE\}?/i.test(l))).toBe(true);
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's shell expands it, not JavaScript.
-    expect(runtimeStage.find((l) => /^CMD\s/i.test(l))).toContain("services/${SERVICE}/dist/main.js");
+  test("is one image for every process: no build args, no per-service CMD", () => {
+    expect(instructions.filter((l) => /^ARG\s/i.test(l))).toEqual([]);
+    // Its default command may explain, not start one of the services: compose names the process.
+    expect(runtime.lines.filter((l) => /^(CMD|ENTRYPOINT)\s/i.test(l)).join(" ")).not.toMatch(/\$\{?SERVICE|"node",\s*"services\//);
   });
 
-  test("copies every workspace package's manifest before installing (COPY flattens globs)", () => {
-    const manifests = ["packages", "services"].flatMap((dir) =>
-      readdirSync(join(root, dir))
-        .filter((pkg) => existsSync(join(root, dir, pkg, "package.json")))
-        .map((pkg) => `${dir}/${pkg}/package.json`),
-    );
-    expect(manifests.length).toBeGreaterThanOrEqual(7);
+  test("the runtime stage is the production tree only: one COPY from a stage that installed with --prod", () => {
+    const copies = runtime.lines.filter((l) => /^(COPY|ADD)\s/i.test(l));
+    expect(copies).toHaveLength(1);
+    const source = /--from=(\S+)/.exec(copies[0]!)?.[1];
+    const production = stages.get(source ?? "");
+    expect(production).toBeDefined();
+    const install = production!.lines.filter((l) => /\bpnpm install\b/.test(l));
+    expect(install.map((l) => / --prod\b/.test(l))).toEqual([true]);
+    // Only the services and what they depend on: development tooling stays out of the image.
+    expect(install[0]).toMatch(/ --filter "@saga-shop\/\*-service\.\.\."/);
+    // Or @prisma/client's optional peers come along: the prisma CLI, typescript, react (Dockerfile).
+    expect(install[0]).toMatch(/ --no-optional\b/);
+    expect(runtime.lines.some((l) => /\bpnpm\b/.test(l))).toBe(false);
+  });
+
+  test("the production stage takes from the build only each package's dist/ and each service's migrations", () => {
+    const production = stages.get(/--from=(\S+)/.exec(runtime.lines.find((l) => /^COPY\s/i.test(l))!)![1]!)!;
+    const fromBuild = production.lines
+      .filter((l) => /^COPY\s+--from=/i.test(l))
+      .map((l) => l.split(/\s+/).slice(-2)[0]!.replace(/^\/app\//, ""));
+    // dist/, and the migrations a package applies at start (a service's own, the messaging tables').
+    const migrationsOf = (pkg: string) => [`${pkg}/prisma/migrations`, `${pkg}/migrations`].filter((dir) => existsSync(join(root, dir)));
+    const expected = [...runtimePackages].flatMap((pkg) => [`${pkg}/dist`, ...migrationsOf(pkg)]);
+    expect(expected).toContain("packages/messaging/migrations");
+    expect(expected).not.toContain("packages/schema-tools/dist");
+    expect(fromBuild.sort()).toEqual(expected.sort());
+    expect(production.lines.some((l) => /^COPY\s+\.\s/i.test(l))).toBe(false);
+  });
+
+  test("every pnpm install keeps its store in a BuildKit cache mount", () => {
+    expect(installs.length).toBe(2);
+    for (const [, stage] of installs) {
+      for (const line of stage.lines.filter((l) => /\bpnpm install\b/.test(l))) {
+        const target = /--mount=type=cache,(?:[^ ]*,)?target=(\S+?)(,|\s)/.exec(line)?.[1];
+        expect(target).toBeDefined();
+        expect(line).toContain(`--store-dir ${target}`);
+        expect(line).toContain("--frozen-lockfile");
+      }
+    }
+  });
+
+  test("copies every workspace package's manifest, and the patches, before installing (COPY flattens globs)", () => {
+    expect(workspacePackages.length).toBeGreaterThanOrEqual(7);
     const install = instructions.findIndex((l) => /pnpm install --frozen-lockfile/.test(l));
     expect(install).toBeGreaterThan(0);
     const copiedBeforeInstall = instructions.slice(0, install).join("\n");
-    for (const manifest of manifests) expect(copiedBeforeInstall).toContain(`COPY ${manifest} `);
+    for (const pkg of workspacePackages) expect(copiedBeforeInstall).toContain(`COPY ${pkg}/package.json `);
     // and the patches pnpm applies while installing (a frozen install fails without them)
     const patched = (parse(read("pnpm-workspace.yaml")) as { patchedDependencies?: Record<string, string> }).patchedDependencies;
     for (const patch of Object.values(patched ?? {})) {
       expect(existsSync(join(root, patch))).toBe(true);
       expect(copiedBeforeInstall).toMatch(new RegExp(`^COPY (${patch}|${dirname(patch)}/) `, "m"));
     }
+    // and both installs see those same files: their stages start from the one that copied them
+    const manifestStage = [...stages.entries()].find(([, s]) => s.lines.some((l) => l.startsWith("COPY pnpm-lock.yaml") || / pnpm-lock\.yaml /.test(l)));
+    for (const [, stage] of installs) expect(stage.from).toBe(manifestStage?.[0]);
   });
 
-  test(".dockerignore keeps host builds and installs out of the context at every depth", () => {
+  test(".dockerignore keeps host builds, installs, tests, bench and chaos code out of the context", () => {
     const ignored = read(".dockerignore").split(/\r?\n/).map((l) => l.trim());
     for (const pattern of ["**/node_modules", "**/dist", "**/src/generated", "**/*.tsbuildinfo", ".local", ".git"]) {
       expect(ignored).toContain(pattern);
     }
+    for (const pattern of ["**/*.spec.ts", "e2e", "chaos", "bench", "test-support"]) expect(ignored).toContain(pattern);
   });
 });
 
