@@ -44,15 +44,21 @@ function startShop(): Run {
   return { shell, output: () => text, exited };
 }
 
-const ready = () =>
-  waitFor(
-    "pnpm start's four services to be ready",
-    async () => {
-      const answers = await Promise.all([3001, 3002, 3003, 3004].map((p) => fetch(`http://127.0.0.1:${p}/health/ready`).then((r) => r.ok, () => false)));
-      return answers.every(Boolean) ? true : undefined;
-    },
-    180_000,
-  );
+/** Until the four services answer ready; on a timeout the error carries what pnpm start printed. */
+async function ready(run: Run): Promise<void> {
+  try {
+    await waitFor(
+      "pnpm start's four services to be ready",
+      async () => {
+        const answers = await Promise.all([3001, 3002, 3003, 3004].map((p) => fetch(`http://127.0.0.1:${p}/health/ready`).then((r) => r.ok, () => false)));
+        return answers.every(Boolean) ? true : undefined;
+      },
+      180_000,
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- what pnpm start printed (last 3000 characters):\n${run.output().slice(-3000)}`);
+  }
+}
 
 const startPid = () => Number(readFileSync(join(root, ".local", "start.pid"), "utf8"));
 const isAlive = (pid: number) => {
@@ -75,7 +81,7 @@ test("a second start refuses at once, saying what holds the ports, and the first
   if (skip) return console.warn(`skipped: ${skip}`);
   const first = startShop();
   try {
-    await ready();
+    await ready(first);
     const firstPid = startPid();
 
     const second = startShop();
@@ -86,7 +92,7 @@ test("a second start refuses at once, saying what holds the ports, and the first
     expect(second.output()).toMatch(/port 9092 \(Kafka\) is held by pid \d+ \(java/);
     expect(second.output()).not.toMatch(/build:/); // refused before building
     // The first run is untouched: its broker and database still answer.
-    await ready();
+    await ready(first);
 
     // An order placed now must survive a restart of the whole system.
     const placed = await fetch("http://127.0.0.1:3001/orders", {
@@ -110,7 +116,7 @@ test("a second start refuses at once, saying what holds the ports, and the first
 
     // Again, now stopped with SIGTERM to start.mjs itself; the order placed before is still there.
     const again = startShop();
-    await ready();
+    await ready(again);
     const order = (await fetch(`http://127.0.0.1:3001/orders/${placed.id}`).then((r) => r.json())) as { status: string };
     expect(order.status).toBe("APPROVED");
     process.kill(startPid(), "SIGTERM");
