@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { serviceNames, services as sagaServices, type ServiceName } from "@saga-shop/contracts";
 import { parse } from "yaml";
 
 const root = join(__dirname, "..");
@@ -13,9 +14,10 @@ const read = (file: string) => readFileSync(join(root, file), "utf8");
 const compose = parse(read("docker-compose.yml"), { merge: true }) as { services: Record<string, any>; volumes?: Record<string, unknown> };
 const services = compose.services;
 
-const APPS = { order: 3001, user: 3002, payment: 3003, delivery: 3004 } as const;
-type App = keyof typeof APPS;
-const APP_NAMES = Object.keys(APPS) as App[];
+// The saga map's services and ports (contracts' services.json): compose must run each on its port.
+const APPS = Object.fromEntries(serviceNames.map((s) => [s, sagaServices[s].port])) as Record<ServiceName, number>;
+type App = ServiceName;
+const APP_NAMES = serviceNames;
 // Every container that runs the project's image: the four services and the topic creator.
 const IMAGE_USERS = [...APP_NAMES, "kafka-init"];
 

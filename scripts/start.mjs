@@ -135,4 +135,5 @@ started.push({
     await Promise.all(children.map((child) => child.exited));
   },
 });
-console.log(`\nsaga-shop is starting: order :3001, user :3002, payment :3003, delivery :3004; Postgres: ${postgres.describe}; Kafka 127.0.0.1:${environment.kafka.KAFKA_PORT} (Ctrl-C stops all)\n`);
+const listening = services.map((s) => `${s} :${servicePorts[s]}`).join(", ");
+console.log(`\nsaga-shop is starting: ${listening}; Postgres: ${postgres.describe}; Kafka 127.0.0.1:${environment.kafka.KAFKA_PORT} (Ctrl-C stops all)\n`);

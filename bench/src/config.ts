@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { serviceNames, services, type ServiceName } from "@saga-shop/contracts";
 
 // Every knob of a run. `BENCH_QUICK=1` (or `--quick`) is a ~3 minute run without a soak; the
 // default full run takes about 10 minutes including a soak of BENCH_SOAK_SECONDS (300; 0 turns it
@@ -38,7 +39,8 @@ export const settings = {
   /** V8 CPU profiles of the services (BENCH_PROFILE=1); profiling slows them, so such a run's figures are not comparable. */
   profile: env.BENCH_PROFILE === "1",
   profileDir: join(root, ".local", "bench-profiles"),
-  ports: { order: 6001, user: 6002, payment: 6003, delivery: 6004 },
+  /** 6000 plus each service's port's last digits in the saga map (order 3001 -> 6001). */
+  ports: Object.fromEntries(serviceNames.map((s) => [s, 6000 + (services[s].port % 1000)])) as Record<ServiceName, number>,
   users: 200,
   floor: {
     hopMessages: num("BENCH_FLOOR_HOPS", quick ? 200 : 1000),

@@ -1,28 +1,16 @@
-// How many Kafka hops and database transactions one saga costs, counted from the code.
-// Everything else is derived from the three tables below; when a service starts or stops
-// following an event, update them here (and nowhere else).
+// How many Kafka hops and database transactions one saga costs, counted from the code: who
+// follows which topic and who handles which event type come from the saga map (contracts'
+// eventCatalogue); the two paths below name the steps a saga waits for, and are checked
+// against the map when this module loads.
+import { eventCatalogue, eventsConsumedBy, producerOf, readersOf, serviceNames, topicOf, type EventType, type ServiceName } from "@saga-shop/contracts";
 
-export type Service = "order" | "user" | "payment" | "delivery";
+export type Service = ServiceName;
 
-/** Whose topic each consumer group reads: `consumes` in services/<s>/src/main.ts, inverted. */
-export const subscribersOf: Record<Service, Service[]> = {
-  order: ["user"],
-  user: ["payment", "order"],
-  payment: ["user", "delivery", "order"],
-  delivery: ["payment", "order"],
-};
+/** Whose topic each consumer group reads: the services that read its topic, per producer. */
+export const subscribersOf = Object.fromEntries(serviceNames.map((s) => [s, readersOf(topicOf(s))])) as Record<Service, Service[]>;
 
-/**
- * The event types each service handles in a transaction (its *-events.ts). An event a service
- * reads but does not handle is skipped without touching its database.
- */
-export const handledBy: Record<Service, readonly string[]> = {
-  user: ["OrderCreated", "PaymentFailed", "PaymentRefunded"], // services/user/src/credit-events.ts
-  payment: ["CreditReserved", "DeliveryFailed"], // services/payment/src/payment-events.ts
-  delivery: ["PaymentCompleted"], // services/delivery/src/delivery-events.ts
-  // services/order/src/order-events.ts: every step goes on the order's timeline
-  order: ["CreditReserved", "CreditRejected", "CreditReleased", "PaymentCompleted", "PaymentFailed", "PaymentRefunded", "DeliveryScheduled", "DeliveryFailed"],
-};
+/** The event types each service handles in a transaction; one a service reads but does not handle is skipped without touching its database. */
+export const handledBy = Object.fromEntries(serviceNames.map((s) => [s, eventsConsumedBy(s) as readonly string[]])) as Record<Service, readonly string[]>;
 
 interface Step {
   type: string;
@@ -105,7 +93,18 @@ export function countSaga(path: SagaPath): SagaCounts {
   };
 }
 
-export const sagaCounts = { happy: countSaga(happyPath), compensation: countSaga(compensationPath) };
+/** A path must follow the map: each step's type produced by its producer and handled by its next service. */
+function checkedAgainstMap(path: SagaPath): SagaPath {
+  for (const step of path.criticalPath) {
+    const type = step.type as EventType;
+    if (!(type in eventCatalogue) || producerOf(type) !== step.producer || !eventsConsumedBy(step.next).includes(type)) {
+      throw new Error(`saga-counts: ${path.name} path step ${step.type} (${step.producer} -> ${step.next}) is not in the saga map`);
+    }
+  }
+  return path;
+}
+
+export const sagaCounts = { happy: countSaga(checkedAgainstMap(happyPath)), compensation: countSaga(checkedAgainstMap(compensationPath)) };
 
 export function explainCounts(): string[] {
   const h = sagaCounts.happy;

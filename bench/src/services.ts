@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { serviceNames, type ServiceName } from "@saga-shop/contracts";
 import { root, serviceDatabaseUrlOf, settings } from "./config";
 import { httpJson } from "./http";
 import { sleep } from "./stats";
@@ -8,8 +9,7 @@ import { sleep } from "./stats";
 // The four services as the real processes `node services/<s>/dist/main.js`, against the
 // bench broker and the bench_ databases, on ports 6001–6004, logging at warn.
 
-export const serviceNames = ["order", "user", "payment", "delivery"] as const;
-export type ServiceName = (typeof serviceNames)[number];
+export { serviceNames, type ServiceName };
 
 export interface ServiceProcess {
   name: ServiceName;

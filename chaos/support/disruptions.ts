@@ -1,4 +1,4 @@
-import type { ServiceName } from "../../e2e/support/system";
+import { serviceNames, type ServiceName } from "@saga-shop/contracts";
 import { progress, sleep } from "./env";
 import { chaosEnv } from "./env";
 import { disruptPostgres, restartKafka, type Fleet } from "./processes";
@@ -30,9 +30,8 @@ type Random = { between: (min: number, max: number) => number };
  */
 export function planDisruptions(windowMs: number, random: Random, killsEach: number, extra: { service: ServiceName; instance: number }[] = []): Disruption[] {
   const plan: Disruption[] = [];
-  const services: ServiceName[] = ["order", "user", "payment", "delivery"];
   const slot = windowMs / killsEach;
-  for (const service of services) {
+  for (const service of serviceNames) {
     for (let k = 0; k < killsEach; k++) {
       plan.push({ at: random.between(k * slot + 2000, (k + 1) * slot - 3000), kind: "kill", service, instance: 1, downMs: random.between(200, 2000) });
     }

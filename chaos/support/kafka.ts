@@ -1,24 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { Kafka, logLevel, type Admin, type IHeaders } from "kafkajs";
-import type { ServiceName } from "../../e2e/support/system";
+import type { ServiceName } from "@saga-shop/contracts";
+import { groups } from "./groups";
 import { chaosEnv, sleep } from "./env";
 
 // What the suite reads from Kafka: consumer-group lag, topic contents and end offsets.
 
-/** Which topics each service's consumer group follows, and which event types it acts on. */
-export const groups: Record<ServiceName, { groupId: string; topics: string[]; handles: string[] }> = {
-  order: {
-    groupId: "order-service",
-    topics: ["user.events", "payment.events", "delivery.events"],
-    handles: ["CreditReserved", "CreditRejected", "CreditReleased", "PaymentCompleted", "PaymentFailed", "PaymentRefunded", "DeliveryScheduled", "DeliveryFailed"],
-  },
-  user: { groupId: "user-service", topics: ["order.events", "payment.events"], handles: ["OrderCreated", "PaymentFailed", "PaymentRefunded"] },
-  payment: { groupId: "payment-service", topics: ["user.events", "delivery.events"], handles: ["CreditReserved", "DeliveryFailed"] },
-  delivery: { groupId: "delivery-service", topics: ["payment.events"], handles: ["PaymentCompleted"] },
-};
-export const eventTopics = ["order.events", "user.events", "payment.events", "delivery.events"];
-export const consumersOf = (topic: string) =>
-  (Object.keys(groups) as ServiceName[]).filter((service) => groups[service].topics.includes(topic));
+export { consumersOf, eventTopics, groups } from "./groups";
 
 export const kafka = new Kafka({
   clientId: "chaos-suite",

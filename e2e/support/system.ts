@@ -1,19 +1,19 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { serviceNames, services, type ServiceName } from "@saga-shop/contracts";
 import { adminUrl } from "../../test-support/postgres";
 
 // The four services as real processes, against the test broker and the `test_` databases that
 // `pnpm test` prepares on its Postgres cluster (scripts/test.mjs). Each service's log goes to .local/e2e-logs/<name>.log.
 
 export const root = join(__dirname, "..", "..");
-export const serviceNames = ["order", "user", "payment", "delivery"] as const;
-export type ServiceName = (typeof serviceNames)[number];
+export { serviceNames, type ServiceName };
 
-// TEST_PORT_BASE keeps suites that run side by side apart (e2e 4000, chaos 5000).
+// TEST_PORT_BASE keeps suites that run side by side apart (e2e 4000, chaos 5000): a service
+// listens on the base plus its port's last digits in the saga map (order 3001 -> 4001).
 const portBase = Number(process.env.TEST_PORT_BASE ?? 4000);
-const portOffset: Record<ServiceName, number> = { order: 1, user: 2, payment: 3, delivery: 4 };
-export const portOf = (service: ServiceName, instance = 1) => portBase + portOffset[service] + (instance - 1) * 10;
+export const portOf = (service: ServiceName, instance = 1) => portBase + (services[service].port % 1000) + (instance - 1) * 10;
 export const urlOf = (service: ServiceName, instance = 1) => `http://127.0.0.1:${portOf(service, instance)}`;
 /** A service's own database and role on the run's server (see test-support/postgres.ts). */
 export const databaseUrlOf = (service: ServiceName) => {

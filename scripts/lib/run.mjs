@@ -1,5 +1,6 @@
 // Small process helpers shared by the root scripts (build, start, test).
 import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -11,8 +12,11 @@ if (nodeMajor < 24) {
   console.error(`saga-shop needs Node.js 24 or later (this is ${process.version}; see .nvmrc and the README's "Run it").`);
   process.exit(1);
 }
-export const services = ["order", "user", "payment", "delivery"];
-export const servicePorts = { order: 3001, user: 3002, payment: 3003, delivery: 3004 };
+// The services and their ports are the saga map's (packages/contracts/src/services.json, read as
+// it is: nothing needs building first).
+const serviceMap = JSON.parse(readFileSync(join(root, "packages", "contracts", "src", "services.json"), "utf8"));
+export const services = Object.keys(serviceMap);
+export const servicePorts = Object.fromEntries(services.map((s) => [s, serviceMap[s].port]));
 
 /** Runs a command to completion with inherited output; throws if it fails. */
 export function run(command, args, { quiet = false, ...options } = {}) {

@@ -22,6 +22,9 @@ export const causedBy = (cause: SagaEvent): SagaContext => ({
   causationId: cause.id,
 });
 
+/** The context of a saga's first event: a new correlation id, nothing before it. */
+export const startsSaga = (orderId: string): SagaContext => ({ orderId, correlationId: randomUUID(), causationId: null });
+
 /** Wraps a draft in the envelope; refuses a payload that breaks its schema (a bug, not bad input). */
 export function toEnvelope(draft: EventDraft, producer: ServiceName, context: SagaContext, now = new Date()): SagaEvent {
   const owner = eventCatalogue[draft.type].producer;

@@ -1,11 +1,18 @@
-import type { EventDraft, EventOf, EventType, SagaEvent, ServiceName } from "@saga-shop/contracts";
+import type { ConsumedBy, EventDraft, EventOf, EventType, SagaEvent, ServiceName } from "@saga-shop/contracts";
 import { causedBy, toEnvelope } from "./envelope";
 import { addToOutbox, type SqlTransaction } from "./outbox";
 
 /** A service's reaction to one event type: change its own state in `tx`, return the events to emit. */
 export type EventHandler<Tx, T extends EventType = EventType> = (event: EventOf<T>, tx: Tx) => Promise<EventDraft[]>;
 
+/** Handlers for any event types: the mechanism's view (its own tests use made-up services). */
 export type EventHandlers<Tx> = { [T in EventType]?: EventHandler<Tx, T> };
+
+/**
+ * Exactly the handlers the saga map (contracts' eventCatalogue) says service `S` consumes: one
+ * for each such event type, required, and no other. A service's topics follow from them.
+ */
+export type HandlersOf<S extends ServiceName, Tx> = { [T in ConsumedBy<S>]: EventHandler<Tx, T> };
 
 /** Any one of a service's handlers; the caller has already matched it to the event's type. */
 type SomeEventHandler<Tx> = (event: never, tx: Tx) => Promise<EventDraft[]>;

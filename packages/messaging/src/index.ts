@@ -2,6 +2,7 @@ export * from "./consume";
 export * from "./consumer-deps";
 export * from "./database-errors";
 export * from "./definitions";
+export * from "./emit";
 export * from "./envelope";
 export * from "./event-consumer";
 export * from "./idempotent-handler";

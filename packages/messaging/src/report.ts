@@ -1,4 +1,5 @@
 import { describeEvent, isCompensation, type SagaEvent } from "@saga-shop/contracts";
+import type { Logger } from "pino";
 import type { ConsumerDeps, MessageOutcome } from "./consumer-deps";
 import type { HandleOutcome } from "./idempotent-handler";
 import type { SqlTransaction } from "./outbox";
@@ -14,9 +15,14 @@ export function reportHandled<Tx extends SqlTransaction>(deps: ConsumerDeps<Tx>,
     return "duplicate";
   }
   log.debug({ eventId: cause.id, eventType: cause.type }, `${cause.type} handled`);
-  for (const event of result.emitted) {
-    const fields = { eventId: event.id, eventType: event.type, causationId: cause.id };
-    log.info(isCompensation(event) ? { ...fields, compensation: true } : fields, describeEvent(event));
-  }
+  logEmitted(deps.logger, result.emitted);
   return "processed";
+}
+
+/** One sentence per event emitted (committed), with its saga's ids; compensations flagged. */
+export function logEmitted(logger: Logger, events: readonly SagaEvent[]): void {
+  for (const event of events) {
+    const fields = { orderId: event.orderId, correlationId: event.correlationId, eventId: event.id, eventType: event.type, causationId: event.causationId };
+    logger.info(isCompensation(event) ? { ...fields, compensation: true } : fields, describeEvent(event));
+  }
 }

@@ -1,6 +1,7 @@
-import type { ServiceName } from "@saga-shop/contracts";
+import { services, type ServiceName } from "@saga-shop/contracts";
 
-export interface ServiceConfig {
+/** A service's configuration, read from the environment once, at start; `settings` are its own. */
+export interface ServiceConfig<Settings = unknown> {
   service: ServiceName;
   host: string;
   port: number;
@@ -8,9 +9,14 @@ export interface ServiceConfig {
   kafkaBrokers: string[];
   logLevel: string;
   logPretty: boolean;
+  /** What only this service reads (e.g. the delivery service's SERVED_COUNTRIES), already checked. */
+  settings: Settings;
 }
 
 export type Env = Record<string, string | undefined>;
+
+/** Reads a service's own settings from the environment; throws, naming the variable, on a bad one. */
+export type SettingsReader<Settings> = (env: Env) => Settings;
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
@@ -22,21 +28,30 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-/** Reads a service's settings from the environment once, at start, and fails loudly on a bad one. */
-export function loadConfig(service: ServiceName, defaultPort: number, env: Env = process.env): ServiceConfig {
+/**
+ * Reads a service's settings from the environment once, at start, and fails loudly on a bad one:
+ * the common ones, then the service's own through `readSettings`. The default port is the
+ * service's in the saga map (contracts' services.ts).
+ */
+export function loadConfig<Settings = Record<string, never>>(
+  service: ServiceName,
+  env: Env = process.env,
+  readSettings: SettingsReader<Settings> = () => ({}) as Settings,
+): ServiceConfig<Settings> {
   const role = `${service}_service`;
   const kafkaBrokers = (env.KAFKA_BROKERS || "127.0.0.1:9092").split(",").map((b) => b.trim()).filter(Boolean);
   if (kafkaBrokers.length === 0) throw new Error(`KAFKA_BROKERS names no broker: "${env.KAFKA_BROKERS}"`);
   return {
     service,
     host: env.HOST || "127.0.0.1",
-    port: integer(env, "PORT", defaultPort, 0, 65535),
+    port: integer(env, "PORT", services[service].port, 0, 65535),
     // Each service has its own database and role; the default is the one `pnpm start` prepares
     // on its Postgres cluster (127.0.0.1:5433).
     databaseUrl: env.DATABASE_URL || `postgresql://${role}:${role}@127.0.0.1:5433/${role}`,
     kafkaBrokers,
     logLevel: env.LOG_LEVEL || "info",
     logPretty: env.LOG_PRETTY === "1" || env.LOG_PRETTY === "true",
+    settings: readSettings(env),
   };
 }
 

@@ -4,7 +4,7 @@ import { listSetting, loadConfig } from "./config";
 
 describe("loadConfig", () => {
   test("given an empty environment, when the payment service loads its config, then it gets the local defaults", () => {
-    expect(loadConfig("payment", 3003, {})).toEqual({
+    expect(loadConfig("payment", {})).toEqual({
       service: "payment",
       host: "127.0.0.1",
       port: 3003,
@@ -12,6 +12,7 @@ describe("loadConfig", () => {
       kafkaBrokers: ["127.0.0.1:9092"],
       logLevel: "info",
       logPretty: false,
+      settings: {},
     });
   });
 
@@ -19,12 +20,12 @@ describe("loadConfig", () => {
     "given no DATABASE_URL, when the %s service loads its config, then it uses its own local database and role",
     (service) => {
       const role = `${service}_service`;
-      expect(loadConfig(service, 3000, {}).databaseUrl).toBe(`postgresql://${role}:${role}@127.0.0.1:5433/${role}`);
+      expect(loadConfig(service, {}).databaseUrl).toBe(`postgresql://${role}:${role}@127.0.0.1:5433/${role}`);
     },
   );
 
   test("given every setting in the environment, when loaded, then each one overrides its default", () => {
-    const config = loadConfig("order", 3001, {
+    const config = loadConfig("order", {
       HOST: "0.0.0.0",
       PORT: "8080",
       DATABASE_URL: "postgresql://u:p@db:5432/orders",
@@ -40,6 +41,7 @@ describe("loadConfig", () => {
       kafkaBrokers: ["kafka-1:9092", "kafka-2:9092"],
       logLevel: "debug",
       logPretty: true,
+      settings: {},
     });
   });
 
@@ -49,31 +51,49 @@ describe("loadConfig", () => {
     ["0", false],
     ["yes", false],
   ])("given LOG_PRETTY=%s, when loaded, then pretty logging is %s", (value, expected) => {
-    expect(loadConfig("user", 3002, { LOG_PRETTY: value }).logPretty).toBe(expected);
+    expect(loadConfig("user", { LOG_PRETTY: value }).logPretty).toBe(expected);
   });
 
   test("given an empty PORT, when loaded, then the default port is used", () => {
-    expect(loadConfig("user", 3002, { PORT: "" }).port).toBe(3002);
+    expect(loadConfig("user", { PORT: "" }).port).toBe(3002);
   });
 
   test("given PORT=0 (any free port) or 65535, when loaded, then it is accepted", () => {
-    expect(loadConfig("user", 3002, { PORT: "0" }).port).toBe(0);
-    expect(loadConfig("user", 3002, { PORT: "65535" }).port).toBe(65535);
+    expect(loadConfig("user", { PORT: "0" }).port).toBe(0);
+    expect(loadConfig("user", { PORT: "65535" }).port).toBe(65535);
   });
 
   test.each(["abc", "80.5", "-1", "65536", "3000abc"])("given PORT=%s, when loaded, then it fails with an error naming PORT and the bad value", (port) => {
-    expect(() => loadConfig("delivery", 3004, { PORT: port })).toThrow(`PORT must be an integer from 0 to 65535, got "${port}"`);
+    expect(() => loadConfig("delivery", { PORT: port })).toThrow(`PORT must be an integer from 0 to 65535, got "${port}"`);
   });
 
   test("given no env argument, when loaded, then process.env is read", () => {
     const saved = process.env.LOG_LEVEL;
     process.env.LOG_LEVEL = "warn";
     try {
-      expect(loadConfig("order", 3001).logLevel).toBe("warn");
+      expect(loadConfig("order").logLevel).toBe("warn");
     } finally {
       if (saved === undefined) delete process.env.LOG_LEVEL;
       else process.env.LOG_LEVEL = saved;
     }
+  });
+});
+
+describe("a service's own settings", () => {
+  test("given a reader, when loaded, then its result is the config's settings, read from the same environment", () => {
+    const config = loadConfig("delivery", { SERVED_COUNTRIES: "KR,JP" }, (env) => ({ served: env.SERVED_COUNTRIES?.split(",") }));
+    expect(config.settings).toEqual({ served: ["KR", "JP"] });
+  });
+
+  test("given a reader that refuses a value, when loaded, then loading fails with its message", () => {
+    const refuse = () => {
+      throw new Error("SERVED_COUNTRIES: not a country code: kr");
+    };
+    expect(() => loadConfig("delivery", {}, refuse)).toThrow("SERVED_COUNTRIES: not a country code: kr");
+  });
+
+  test("given no port in the environment, when each service loads, then it takes its port from the saga map", () => {
+    expect(["order", "user", "payment", "delivery"].map((s) => loadConfig(s as never, {}).port)).toEqual([3001, 3002, 3003, 3004]);
   });
 });
 
@@ -101,9 +121,9 @@ describe("listSetting", () => {
 
 describe("settings that only look like numbers or lists", () => {
   test.each(["0x1F", "1e3", " 80 ", "80.0"])("given PORT=%j, loadConfig refuses it", (port) => {
-    expect(() => loadConfig("order", 3001, { PORT: port })).toThrow(/PORT/);
+    expect(() => loadConfig("order", { PORT: port })).toThrow(/PORT/);
   });
   test("given KAFKA_BROKERS with no broker in it, loadConfig refuses it", () => {
-    expect(() => loadConfig("order", 3001, { KAFKA_BROKERS: " , " })).toThrow(/KAFKA_BROKERS/);
+    expect(() => loadConfig("order", { KAFKA_BROKERS: " , " })).toThrow(/KAFKA_BROKERS/);
   });
 });

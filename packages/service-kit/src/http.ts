@@ -12,8 +12,10 @@ import { registerApiDocs, StringEnum, type ApiDocs } from "./api-docs";
 
 const createFastify = (logger: Logger) =>
   Fastify({
+    // The service's own logger is the app's (`app.log`), for its plugins and routes too.
+    loggerInstance: logger as FastifyBaseLogger,
     // Per-request lines would drown the saga's story; refusals and failures are logged below.
-    loggerInstance: logger.child({ component: "http" }, { level: "warn" }) as FastifyBaseLogger,
+    disableRequestLogging: true,
     bodyLimit: 64 * 1024,
     clientErrorHandler: answerUnparsableRequest,
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -1,6 +1,8 @@
 export * from "./api-docs";
+export * from "./app";
 export * from "./config";
+export * from "./definition";
 export * from "./http";
 export * from "./logger";
-export * from "./run-service";
+export * from "./server";
 export { applyMigrations } from "./database/migrate";

@@ -1,11 +1,10 @@
-// A service's HTTP side as `startService` builds it (the kit's app, the docs, the service's
-// routes), without Kafka, a database or a port: for unit tests that call `app.inject`.
+// A service's HTTP side as it runs (the kit's app, the docs, the service's routes), over a stub
+// database and without Kafka or a port: for unit tests that call `app.inject`.
 // Lives outside src/ so it is never compiled into dist.
+import type { ServiceName } from "@saga-shop/contracts";
 import type { SqlTransaction } from "@saga-shop/messaging";
-import { loadConfig } from "../src/config";
-import type { HttpApp } from "../src/http";
-import { createLogger } from "../src/logger";
-import { buildServiceHttp, type ServiceDatabase, type ServiceDefinition } from "../src/run-service";
+import { buildServiceApp } from "../src/app";
+import type { ServiceApp, ServiceDatabase, ServiceDefinition } from "../src/definition";
 
 /** A database that fails the test on any use: for what must not touch the database. */
 export function untouchableDatabase(): object {
@@ -23,11 +22,9 @@ export function untouchableDatabase(): object {
  * The service's app over `db`, a stub with just the members the routes under test call
  * (`{ order: { findUnique: async () => row } }`); by default one that must not be touched.
  */
-export function serviceApp<Db extends ServiceDatabase<Tx>, Tx extends SqlTransaction>(
-  definition: ServiceDefinition<Db, Tx>,
+export function serviceApp<S extends ServiceName, Db extends ServiceDatabase<Tx>, Tx extends SqlTransaction, Settings>(
+  definition: ServiceDefinition<S, Db, Tx, Settings>,
   db: object = untouchableDatabase(),
-): HttpApp {
-  const config = { ...loadConfig(definition.name, definition.defaultPort, {}), logLevel: "silent" };
-  const context = { db: db as Db, config, logger: createLogger(config), env: {} };
-  return buildServiceHttp(definition, context, { database: async () => true, kafka: async () => true });
+): ServiceApp<Db, Tx, Settings> {
+  return buildServiceApp(definition, { env: { LOG_LEVEL: "silent" }, database: db as Db });
 }

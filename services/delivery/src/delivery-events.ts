@@ -1,15 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { EventDraft, EventOf } from "@saga-shop/contracts";
-import { UnprocessableEvent, type EventHandlers } from "@saga-shop/messaging";
-import { listSetting, type ServiceContext } from "@saga-shop/service-kit";
-import type { Prisma, PrismaClient } from "./generated/prisma/client";
-import { DEFAULT_SERVED_COUNTRIES, planDelivery } from "./delivery-rules";
+import { UnprocessableEvent, type HandlersOf } from "@saga-shop/messaging";
+import type { ServiceConfig } from "@saga-shop/service-kit";
+import { planDelivery } from "./delivery-rules";
+import type { DeliverySettings } from "./delivery-settings";
+import type { Prisma } from "./generated/prisma/client";
 
 type Tx = Prisma.TransactionClient;
 
-export function deliveryEventHandlers({ env }: ServiceContext<PrismaClient>): EventHandlers<Tx> {
-  const servedCountries = listSetting(env, "SERVED_COUNTRIES", DEFAULT_SERVED_COUNTRIES);
-
+export function deliveryEventHandlers({ settings: { servedCountries } }: ServiceConfig<DeliverySettings>): HandlersOf<"delivery", Tx> {
   async function schedule(event: EventOf<"PaymentCompleted">, tx: Tx): Promise<EventDraft[]> {
     const address = event.payload.shippingAddress;
     const existing = await tx.delivery.findUnique({ where: { orderId: event.orderId } });

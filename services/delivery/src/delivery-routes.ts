@@ -1,6 +1,6 @@
-import { errorResponses, Nullable, StringEnum, type HttpApp, type ServiceContext } from "@saga-shop/service-kit";
+import { errorResponses, Nullable, StringEnum, type ServiceApp } from "@saga-shop/service-kit";
 import { Type } from "@sinclair/typebox";
-import type { PrismaClient } from "./generated/prisma/client";
+import type { Prisma, PrismaClient } from "./generated/prisma/client";
 
 const ByOrder = Type.Object({ orderId: Type.String({ format: "uuid" }) }, { additionalProperties: false });
 
@@ -21,7 +21,8 @@ const listDeliveriesSchema = {
   },
 };
 
-export function deliveryRoutes(app: HttpApp, { db }: ServiceContext<PrismaClient>): void {
+export function deliveryRoutes(app: ServiceApp<PrismaClient, Prisma.TransactionClient>): void {
+  const { db } = app;
   app.get("/deliveries", { schema: listDeliveriesSchema }, async (request) => {
     const deliveries = await db.delivery.findMany({ where: { orderId: request.query.orderId }, orderBy: { createdAt: "asc" } });
     return deliveries.map((d) => ({

@@ -5,13 +5,11 @@ import { orderEventHandlers } from "./order-events";
 import { orderRoutes } from "./order-routes";
 import { recordSteps } from "./saga-steps";
 
-export const orderService: ServiceDefinition<PrismaClient, Prisma.TransactionClient> = {
+export const orderService: ServiceDefinition<"order", PrismaClient, Prisma.TransactionClient> = {
   name: "order",
   description: "Takes orders and follows the saga of each to its end: APPROVED, REJECTED or CANCELLED.",
-  defaultPort: 3001,
   directory: join(__dirname, ".."),
   createDatabase: (adapter) => new PrismaClient({ adapter }),
-  consumes: ["user", "payment", "delivery"],
   handlers: orderEventHandlers,
   // The timeline: every event handled and emitted in a transaction, in one statement.
   beforeCommit: (tx, { handled, emitted }) => recordSteps(tx, [...handled, ...emitted]),

@@ -1,22 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { describeEvent, OrderItem, ShippingAddress } from "@saga-shop/contracts";
-import { addToOutbox, toEnvelope } from "@saga-shop/messaging";
-import {
-  bodyErrors,
-  DateTime,
-  errorResponses,
-  HttpError,
-  notFound,
-  Nullable,
-  StringEnum,
-  type HttpApp,
-  type ServiceContext,
-} from "@saga-shop/service-kit";
+import { OrderItem, ShippingAddress } from "@saga-shop/contracts";
+import { startsSaga } from "@saga-shop/messaging";
+import { bodyErrors, DateTime, errorResponses, HttpError, notFound, Nullable, StringEnum, type ServiceApp } from "@saga-shop/service-kit";
 import { Type, type TObject } from "@sinclair/typebox";
 import { Prisma, type PrismaClient } from "./generated/prisma/client";
+import { OrderStatus } from "./generated/prisma/enums";
 import { replayProblem, requestFingerprint } from "./idempotency";
 import { orderProblem, orderTotal } from "./order-rules";
-import { recordSteps } from "./saga-steps";
+
+type OrderApp = ServiceApp<PrismaClient, Prisma.TransactionClient>;
 
 const OrderId = Type.Object({ id: Type.String({ format: "uuid" }) });
 export const PlaceOrderBody = Type.Object(
@@ -34,7 +26,7 @@ export const PlaceOrderHeaders = Type.Object({
 });
 export const ListQuery = Type.Object(
   {
-    status: Type.Optional(Type.Union(["PENDING", "APPROVED", "REJECTED", "CANCELLED"].map((s) => Type.Literal(s)))),
+    status: Type.Optional(Type.Union(Object.values(OrderStatus).map((s) => Type.Literal(s)))),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
     offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
   },
@@ -43,7 +35,7 @@ export const ListQuery = Type.Object(
 
 // What the routes answer. The response serializer writes only what these schemas name, so each
 // names every field its route returns; items and shippingAddress are the stored JSON, as accepted.
-const Status = StringEnum(["PENDING", "APPROVED", "REJECTED", "CANCELLED"]);
+const Status = StringEnum(Object.values(OrderStatus));
 const OrderSummary = Type.Object({
   id: Type.String({ format: "uuid" }),
   userId: Type.String({ format: "uuid" }),
@@ -112,7 +104,8 @@ const summary = (order: Order) => ({
   completedAt: order.completedAt,
 });
 
-export function orderRoutes(app: HttpApp, { db, logger }: ServiceContext<PrismaClient>): void {
+export function orderRoutes(app: OrderApp): void {
+  const { db } = app;
   const existingFor = (idempotencyKey: string | undefined) =>
     idempotencyKey ? db.order.findUnique({ where: { idempotencyKey } }) : Promise.resolve(null);
 
@@ -139,14 +132,10 @@ export function orderRoutes(app: HttpApp, { db, logger }: ServiceContext<PrismaC
     if (problem) throw new HttpError(422, problem);
     const id = randomUUID();
     const totalCents = orderTotal(items);
-    const created = toEnvelope(
-      { type: "OrderCreated", payload: { userId, totalCents, items, paymentToken, shippingAddress } },
-      "order",
-      { orderId: id, correlationId: randomUUID(), causationId: null },
-    );
+    const saga = startsSaga(id);
     try {
       // The order and the event that starts its saga commit together, or neither does.
-      const order = await db.$transaction(async (tx) => {
+      const order = await app.inTransaction(async (tx, emit) => {
         const order = await tx.order.create({
           data: {
             id,
@@ -157,14 +146,12 @@ export function orderRoutes(app: HttpApp, { db, logger }: ServiceContext<PrismaC
             shippingAddress,
             idempotencyKey,
             idempotencyFingerprint: fingerprint,
-            correlationId: created.correlationId,
+            correlationId: saga.correlationId,
           },
         });
-        await addToOutbox(tx, [created]);
-        await recordSteps(tx, [created]);
+        await emit([{ type: "OrderCreated", payload: { userId, totalCents, items, paymentToken, shippingAddress } }], saga);
         return order;
       });
-      logger.info({ orderId: id, correlationId: created.correlationId }, describeEvent(created));
       return accepted(order, false);
     } catch (error) {
       // Two requests with one key raced: the unique key made the loser wait for the winner's
@@ -197,7 +184,7 @@ export function orderRoutes(app: HttpApp, { db, logger }: ServiceContext<PrismaC
 
   app.get("/orders", { schema: listOrdersSchema }, async (request) => {
     const { status, limit, offset } = request.query;
-    const where = status ? { status: status as Order["status"] } : {};
+    const where = status ? { status } : {};
     const [orders, total] = await Promise.all([
       db.order.findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "asc" }], take: limit, skip: offset }),
       db.order.count({ where }),

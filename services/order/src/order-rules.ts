@@ -1,7 +1,9 @@
-import type { DraftOf, OrderItem, SagaEvent } from "@saga-shop/contracts";
+import type { DraftOf, OrderItem } from "@saga-shop/contracts";
+import { OrderStatus } from "./generated/prisma/enums";
 
-export type OrderStatus = "PENDING" | "APPROVED" | "REJECTED" | "CANCELLED";
-export const terminalStatuses: readonly OrderStatus[] = ["APPROVED", "REJECTED", "CANCELLED"];
+export type { OrderStatus };
+/** Every status but PENDING ends the saga (the statuses are the database enum's, schema.prisma). */
+export const terminalStatuses: readonly OrderStatus[] = Object.values(OrderStatus).filter((s) => s !== OrderStatus.PENDING);
 
 /** The largest order total we accept, so totals stay exact in a 32-bit column. */
 export const MAX_ORDER_TOTAL_CENTS = 100_000_000;
@@ -22,25 +24,26 @@ export type OrderOutcome =
   | { status: "REJECTED"; failureReason: string; emit: DraftOf<"OrderRejected"> }
   | { status: "CANCELLED"; failureReason: string; emit: DraftOf<"OrderCancelled"> };
 
+// The order's part of the saga: three transitions, each named for the fact that ends the saga.
+// Every other event is only a step on the order's timeline.
+
+/** On DeliveryScheduled: every step succeeded. */
+export const approve = (order: { totalCents: number }): OrderOutcome => ({
+  status: "APPROVED",
+  failureReason: null,
+  emit: { type: "OrderApproved", payload: { totalCents: order.totalCents } },
+});
+
+/** On CreditRejected: the first step failed, so nothing needs undoing. */
+export const reject = (reason: string): OrderOutcome => ({ status: "REJECTED", failureReason: reason, emit: { type: "OrderRejected", payload: { reason } } });
+
 /**
- * The order's part of the saga: it ends the saga on the three events that decide it, and
- * only records the others. A CANCELLED order comes from CreditReleased, the last
- * compensation, so it is cancelled only once everything it needs undone has been undone.
+ * On CreditReleased, the last compensation: an order is cancelled only once everything it needs
+ * undone has been undone.
  */
-export function decideOrderOutcome(order: { status: OrderStatus; totalCents: number }, event: SagaEvent): OrderOutcome | null {
-  switch (event.type) {
-    case "DeliveryScheduled":
-      return { status: "APPROVED", failureReason: null, emit: { type: "OrderApproved", payload: { totalCents: order.totalCents } } };
-    case "CreditRejected":
-      return { status: "REJECTED", failureReason: event.payload.reason, emit: { type: "OrderRejected", payload: { reason: event.payload.reason } } };
-    case "CreditReleased":
-      return { status: "CANCELLED", failureReason: event.payload.reason, emit: { type: "OrderCancelled", payload: { reason: event.payload.reason } } };
-    default:
-      return null;
-  }
-}
+export const cancel = (reason: string): OrderOutcome => ({ status: "CANCELLED", failureReason: reason, emit: { type: "OrderCancelled", payload: { reason } } });
 
 /** A terminal order takes no more decisions: a second decision means the saga went wrong. */
 export function transitionProblem(order: { status: OrderStatus }, outcome: OrderOutcome): string | null {
-  return order.status === "PENDING" ? null : `order is already ${order.status}; cannot become ${outcome.status}`;
+  return order.status === OrderStatus.PENDING ? null : `order is already ${order.status}; cannot become ${outcome.status}`;
 }

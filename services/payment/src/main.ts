@@ -4,13 +4,11 @@ import { PrismaClient, type Prisma } from "./generated/prisma/client";
 import { paymentEventHandlers } from "./payment-events";
 import { paymentRoutes } from "./payment-routes";
 
-export const paymentService: ServiceDefinition<PrismaClient, Prisma.TransactionClient> = {
+export const paymentService: ServiceDefinition<"payment", PrismaClient, Prisma.TransactionClient> = {
   name: "payment",
   description: "Charges an order's payment token once its credit is reserved, and refunds it when delivery fails.",
-  defaultPort: 3003,
   directory: join(__dirname, ".."),
   createDatabase: (adapter) => new PrismaClient({ adapter }),
-  consumes: ["user", "delivery"],
   handlers: paymentEventHandlers,
   routes: paymentRoutes,
 };

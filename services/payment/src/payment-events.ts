@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { EventDraft, EventOf } from "@saga-shop/contracts";
-import { UnprocessableEvent, type EventHandlers } from "@saga-shop/messaging";
+import { UnprocessableEvent, type HandlersOf } from "@saga-shop/messaging";
 import type { Prisma } from "./generated/prisma/client";
 import { chargeCard } from "./payment-provider";
 
@@ -33,4 +33,4 @@ async function refund(event: EventOf<"DeliveryFailed">, tx: Tx): Promise<EventDr
   return [{ type: "PaymentRefunded", payload: { paymentId: payment.id, amountCents: payment.amountCents, reason } }];
 }
 
-export const paymentEventHandlers = (): EventHandlers<Tx> => ({ CreditReserved: charge, DeliveryFailed: refund });
+export const paymentEventHandlers = (): HandlersOf<"payment", Tx> => ({ CreditReserved: charge, DeliveryFailed: refund });

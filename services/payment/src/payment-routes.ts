@@ -1,6 +1,6 @@
-import { errorResponses, Nullable, StringEnum, type HttpApp, type ServiceContext } from "@saga-shop/service-kit";
+import { errorResponses, Nullable, StringEnum, type ServiceApp } from "@saga-shop/service-kit";
 import { Type } from "@sinclair/typebox";
-import type { PrismaClient } from "./generated/prisma/client";
+import type { Prisma, PrismaClient } from "./generated/prisma/client";
 
 const ByOrder = Type.Object({ orderId: Type.String({ format: "uuid" }) }, { additionalProperties: false });
 
@@ -22,7 +22,8 @@ const listPaymentsSchema = {
   },
 };
 
-export function paymentRoutes(app: HttpApp, { db }: ServiceContext<PrismaClient>): void {
+export function paymentRoutes(app: ServiceApp<PrismaClient, Prisma.TransactionClient>): void {
+  const { db } = app;
   app.get("/payments", { schema: listPaymentsSchema }, async (request) => {
     const payments = await db.payment.findMany({ where: { orderId: request.query.orderId }, orderBy: { createdAt: "asc" } });
     return payments.map((p) => ({

@@ -1,5 +1,5 @@
 import type { EventDraft, EventOf } from "@saga-shop/contracts";
-import { UnprocessableEvent, type EventHandlers } from "@saga-shop/messaging";
+import { UnprocessableEvent, type HandlersOf } from "@saga-shop/messaging";
 import type { Prisma } from "./generated/prisma/client";
 import { decideReservation, type CreditAccount } from "./credit-rules";
 
@@ -34,7 +34,7 @@ async function releaseCredit(tx: Tx, orderId: string, reason: string): Promise<E
   return [{ type: "CreditReleased", payload: { userId: reservation.userId, amountCents: reservation.amountCents, reason } }];
 }
 
-export const creditEventHandlers = (): EventHandlers<Tx> => ({
+export const creditEventHandlers = (): HandlersOf<"user", Tx> => ({
   OrderCreated: reserveCredit,
   PaymentFailed: (event, tx) => releaseCredit(tx, event.orderId, `payment failed: ${event.payload.reason}`),
   PaymentRefunded: (event, tx) => releaseCredit(tx, event.orderId, event.payload.reason),

@@ -4,13 +4,11 @@ import { creditEventHandlers } from "./credit-events";
 import { PrismaClient, type Prisma } from "./generated/prisma/client";
 import { userRoutes } from "./user-routes";
 
-export const userService: ServiceDefinition<PrismaClient, Prisma.TransactionClient> = {
+export const userService: ServiceDefinition<"user", PrismaClient, Prisma.TransactionClient> = {
   name: "user",
   description: "Users and their credit: reserves an order's total, and releases it when the saga is compensated.",
-  defaultPort: 3002,
   directory: join(__dirname, ".."),
   createDatabase: (adapter) => new PrismaClient({ adapter }),
-  consumes: ["order", "payment"],
   handlers: creditEventHandlers,
   routes: userRoutes,
 };

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { bodyErrors, errorResponses, notFound, StringEnum, type HttpApp, type ServiceContext } from "@saga-shop/service-kit";
+import { bodyErrors, errorResponses, notFound, StringEnum, type ServiceApp } from "@saga-shop/service-kit";
 import { Type } from "@sinclair/typebox";
-import type { PrismaClient, User } from "./generated/prisma/client";
+import type { Prisma, PrismaClient, User } from "./generated/prisma/client";
 import { availableCents } from "./credit-rules";
 
 const UserId = Type.Object({ id: Type.String({ format: "uuid" }) });
@@ -46,7 +46,8 @@ const view = (user: User) => ({
   availableCents: availableCents(user),
 });
 
-export function userRoutes(app: HttpApp, { db }: ServiceContext<PrismaClient>): void {
+export function userRoutes(app: ServiceApp<PrismaClient, Prisma.TransactionClient>): void {
+  const { db } = app;
   app.post("/users", { schema: createUserSchema }, async (request, reply) => {
     const user = await db.user.create({ data: { id: randomUUID(), ...request.body } });
     return reply.status(201).send(view(user));
