@@ -16,7 +16,6 @@ const services = compose.services;
 
 // The saga map's services and ports (contracts' services.json): compose must run each on its port.
 const APPS = Object.fromEntries(serviceNames.map((s) => [s, sagaServices[s].port])) as Record<ServiceName, number>;
-type App = ServiceName;
 const APP_NAMES = serviceNames;
 // Every container that runs the project's image: the four services and the topic creator.
 const IMAGE_USERS = [...APP_NAMES, "kafka-init"];
