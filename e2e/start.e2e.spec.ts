@@ -9,8 +9,12 @@ import { root, waitFor } from "./support/system";
 
 jest.setTimeout(240_000);
 
-// The ports `pnpm start` uses (scripts/lib/environments.mjs: start).
-const PORTS = [3001, 3002, 3003, 3004, 9092, 9093, 5433];
+// The ports `pnpm start` uses (scripts/lib/environments.mjs: start), moved by SAGA_PORT_SHIFT.
+const shift = Number(process.env.SAGA_PORT_SHIFT ?? 0);
+const SERVICE_PORTS = [3001, 3002, 3003, 3004].map((p) => p + shift);
+const KAFKA_PORT = 9092 + shift;
+const PORTS = [...SERVICE_PORTS, KAFKA_PORT, 9093 + shift, 5433 + shift];
+const ORDERS = `http://127.0.0.1:${SERVICE_PORTS[0]}/orders`;
 
 const portOpen = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -50,7 +54,7 @@ async function ready(run: Run): Promise<void> {
     await waitFor(
       "pnpm start's four services to be ready",
       async () => {
-        const answers = await Promise.all([3001, 3002, 3003, 3004].map((p) => fetch(`http://127.0.0.1:${p}/health/ready`).then((r) => r.ok, () => false)));
+        const answers = await Promise.all(SERVICE_PORTS.map((p) => fetch(`http://127.0.0.1:${p}/health/ready`).then((r) => r.ok, () => false)));
         return answers.every(Boolean) ? true : undefined;
       },
       180_000,
@@ -89,13 +93,13 @@ test("a second start refuses at once, saying what holds the ports, and the first
     expect(code).toBe(0); // the shell's own exit; start.mjs's is in the output
     expect(second.output()).toContain("start.mjs exited 1");
     expect(second.output()).toContain(`another \`pnpm start\` (pid ${firstPid})`);
-    expect(second.output()).toMatch(/port 9092 \(Kafka\) is held by pid \d+ \(java/);
+    expect(second.output()).toMatch(new RegExp(`port ${KAFKA_PORT} \\(Kafka\\) is held by pid \\d+ \\(java`));
     expect(second.output()).not.toMatch(/build:/); // refused before building
     // The first run is untouched: its broker and database still answer.
     await ready(first);
 
     // An order placed now must survive a restart of the whole system.
-    const placed = await fetch("http://127.0.0.1:3001/orders", {
+    const placed = await fetch(ORDERS, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
@@ -106,7 +110,7 @@ test("a second start refuses at once, saying what holds the ports, and the first
       }),
     }).then((r) => r.json() as Promise<{ id: string }>);
     await waitFor("the order to be approved", async () => {
-      const order = (await fetch(`http://127.0.0.1:3001/orders/${placed.id}`).then((r) => r.json())) as { status: string };
+      const order = (await fetch(`${ORDERS}/${placed.id}`).then((r) => r.json())) as { status: string };
       return order.status === "APPROVED" ? true : undefined;
     });
 
@@ -117,7 +121,7 @@ test("a second start refuses at once, saying what holds the ports, and the first
     // Again, now stopped with SIGTERM to start.mjs itself; the order placed before is still there.
     const again = startShop();
     await ready(again);
-    const order = (await fetch(`http://127.0.0.1:3001/orders/${placed.id}`).then((r) => r.json())) as { status: string };
+    const order = (await fetch(`${ORDERS}/${placed.id}`).then((r) => r.json())) as { status: string };
     expect(order.status).toBe("APPROVED");
     process.kill(startPid(), "SIGTERM");
     await again.exited;

@@ -40,7 +40,7 @@ try {
   child = spawn(process.execPath, [join(root, "bench", "dist", "main.js"), ...process.argv.slice(2)], {
     stdio: "inherit",
     cwd: root,
-    env: { ...process.env, BENCH_KAFKA_BROKERS: brokers, BENCH_KAFKA_DIR: broker.KAFKA_DIR, PG_ADMIN_URL: postgres.adminUrl },
+    env: { ...process.env, BENCH_KAFKA_BROKERS: brokers, BENCH_KAFKA_DIR: broker.KAFKA_DIR, PG_ADMIN_URL: postgres.adminUrl, BENCH_PORT_BASE: String(environment.portBase) },
   });
   exitCode = await new Promise((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? 130 : 1))));
 } catch (error) {

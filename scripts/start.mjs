@@ -10,11 +10,12 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { databaseServer, prepareDatabases } from "./lib/databases.mjs";
-import { environments } from "./lib/environments.mjs";
+import { environments, portIn } from "./lib/environments.mjs";
 import { describeHolder, portHolder } from "./lib/ports.mjs";
 import { root, servicePorts, services } from "./lib/run.mjs";
 
 const environment = environments.start;
+const portOf = (service) => portIn(environment, servicePorts[service]);
 const postgres = databaseServer(environment);
 const lockFile = join(root, ".local", "start.pid");
 
@@ -69,7 +70,7 @@ async function refuseIfTaken() {
     other = undefined;
   }
   const wanted = [
-    ...services.map((s) => [servicePorts[s], `the ${s} service`]),
+    ...services.map((s) => [portOf(s), `the ${s} service`]),
     [Number(environment.kafka.KAFKA_PORT), "Kafka"],
     [Number(environment.kafka.KAFKA_CONTROLLER_PORT), "Kafka's controller"],
     ...(postgres.own ? [[environment.postgresPort, "Postgres"]] : []),
@@ -117,7 +118,7 @@ const children = services.map((service) => {
     cwd: root,
     env: {
       ...process.env,
-      PORT: String(servicePorts[service]),
+      PORT: String(portOf(service)),
       DATABASE_URL: databaseUrls[service],
       KAFKA_BROKERS: environment.brokers,
       LOG_PRETTY: process.env.LOG_PRETTY ?? "1",
@@ -135,5 +136,5 @@ started.push({
     await Promise.all(children.map((child) => child.exited));
   },
 });
-const listening = services.map((s) => `${s} :${servicePorts[s]}`).join(", ");
+const listening = services.map((s) => `${s} :${portOf(s)}`).join(", ");
 console.log(`\nsaga-shop is starting: ${listening}; Postgres: ${postgres.describe}; Kafka 127.0.0.1:${environment.kafka.KAFKA_PORT} (Ctrl-C stops all)\n`);

@@ -21,7 +21,13 @@ try {
   await prepareDatabases(postgres.adminUrl, { prefix: environment.dbPrefix, fresh: true });
   kafka("reset", environment.kafka);
   kafka("start", environment.kafka);
-  const env = { ...process.env, KAFKA_BROKERS: environment.brokers, PG_ADMIN_URL: postgres.adminUrl, TEST_DB_PREFIX: environment.dbPrefix };
+  const env = {
+    ...process.env,
+    KAFKA_BROKERS: environment.brokers,
+    PG_ADMIN_URL: postgres.adminUrl,
+    TEST_DB_PREFIX: environment.dbPrefix,
+    TEST_PORT_BASE: String(environment.portBase),
+  };
   run(process.execPath, [join(root, "packages/messaging/dist/create-topics.js")], { env });
   const jest = join(root, "node_modules", "jest", "bin", "jest.js");
   const report = join(root, ".local", "jest-report.json");

@@ -39,8 +39,8 @@ export const settings = {
   /** V8 CPU profiles of the services (BENCH_PROFILE=1); profiling slows them, so such a run's figures are not comparable. */
   profile: env.BENCH_PROFILE === "1",
   profileDir: join(root, ".local", "bench-profiles"),
-  /** 6000 plus each service's port's last digits in the saga map (order 3001 -> 6001). */
-  ports: Object.fromEntries(serviceNames.map((s) => [s, 6000 + (services[s].port % 1000)])) as Record<ServiceName, number>,
+  /** BENCH_PORT_BASE (6000) plus each service's port's last digits in the saga map (order 3001 -> 6001). */
+  ports: Object.fromEntries(serviceNames.map((s) => [s, num("BENCH_PORT_BASE", 6000) + (services[s].port % 1000)])) as Record<ServiceName, number>,
   users: 200,
   floor: {
     hopMessages: num("BENCH_FLOOR_HOPS", quick ? 200 : 1000),

@@ -16,6 +16,9 @@ const createFastify = (logger: Logger) =>
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request lines would drown the saga's story; refusals and failures are logged below.
     disableRequestLogging: true,
+    // A plugin may wait for its dependency to come back (Kafka restarting, a consumer group still
+    // holding a killed member): fastify's 10 s would fail starts that succeed a little later.
+    pluginTimeout: 120_000,
     bodyLimit: 64 * 1024,
     clientErrorHandler: answerUnparsableRequest,
   }).withTypeProvider<TypeBoxTypeProvider>();
