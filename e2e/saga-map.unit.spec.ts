@@ -1,19 +1,21 @@
 // The README's "each service on one page" table, and the harness's lists, against the saga map
 // (contracts' eventCatalogue and services.json): a step added or moved on one side only fails here.
-import { eventsConsumedBy, eventsProducedBy, serviceNames, services, topicsFollowedBy } from "@saga-shop/contracts";
+import { eventsConsumedBy, eventsProducedBy, kindOf, serviceNames, services, topicsFollowedBy, type EventType } from "@saga-shop/contracts";
 import { groups } from "../chaos/support/groups";
 import { readmeSection, tableWithHeader } from "../test-support/readme";
 import { portOf } from "./support/system";
 
 const code = (names: readonly string[]) => names.map((n) => `\`${n}\``).join(", ");
 
-test("the README's table of services lists each service's consumed and published events and what it owns, as the map has them", () => {
-  const table = tableWithHeader(readmeSection("How the code is laid out"), ["service", "HTTP", "consumes", "publishes", "owns"]);
-  const rows = table.rows.map(([service = "", , consumes, publishes, owns]) => ({ service, consumes, publishes, owns }));
+test("the README's table of services lists each service's messages and what it owns, as the map has them", () => {
+  const table = tableWithHeader(readmeSection("How the code is laid out"), ["service", "HTTP", "follows (events)", "handles (commands, replies)", "publishes", "owns"]);
+  const rows = table.rows.map(([service = "", , follows, handles, publishes, owns]) => ({ service, follows, handles, publishes, owns }));
+  const ofKind = (types: EventType[], event: boolean) => types.filter((t) => (kindOf(t) === "event") === event);
   expect(rows).toEqual(
     serviceNames.map((service) => ({
       service,
-      consumes: code(eventsConsumedBy(service)),
+      follows: code(ofKind(eventsConsumedBy(service), true)),
+      handles: code(ofKind(eventsConsumedBy(service), false)),
       publishes: code(eventsProducedBy(service)),
       owns: services[service].owns,
     })),
@@ -24,8 +26,8 @@ test("the reliability suite's consumer groups are the map's: topics and event ty
   for (const service of serviceNames) {
     expect(groups[service]).toEqual({ groupId: `${service}-service`, topics: topicsFollowedBy(service), handles: eventsConsumedBy(service) });
   }
-  expect(groups.delivery.topics).toEqual(["payment.events"]);
-  expect(groups.order.topics.sort()).toEqual(["delivery.events", "payment.events", "user.events"]);
+  expect(groups.order.topics.sort()).toEqual(["delivery.events", "order.replies", "payment.events", "user.events"]);
+  expect(groups.delivery.topics).toEqual(["payment.events", "delivery.commands"]);
 });
 
 test("the harness's ports follow the map's, shifted by the suite's base", () => {

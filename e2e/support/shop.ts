@@ -10,14 +10,18 @@ export async function createUser(creditLimitCents: number, status: "ACTIVE" | "S
   return response.body as { id: string };
 }
 
+export type TransactionModel = "choreography" | "orchestration";
+
 export interface OrderInput {
   userId: string;
   totalCents: number;
   paymentToken?: string;
   country?: string;
+  /** Left out: the service's default (choreography). */
+  transaction?: TransactionModel;
 }
 
-export async function placeOrder({ userId, totalCents, paymentToken = "tok_visa", country = "KR" }: OrderInput) {
+export async function placeOrder({ userId, totalCents, paymentToken = "tok_visa", country = "KR", transaction }: OrderInput) {
   const response = await api("order", "/orders", {
     method: "POST",
     json: {
@@ -25,6 +29,7 @@ export async function placeOrder({ userId, totalCents, paymentToken = "tok_visa"
       items: [{ sku: "sku-1", quantity: 1, unitPriceCents: totalCents }],
       paymentToken,
       shippingAddress: address(country),
+      ...(transaction && { transaction }),
     },
   });
   if (response.status !== 202) throw new Error(`order refused: ${response.status} ${JSON.stringify(response.body)}`);

@@ -46,6 +46,24 @@ const examples: { [T in SagaEvent["type"]]: Extract<SagaEvent, { type: T }> } = 
   },
   DeliveryScheduled: { ...base, type: "DeliveryScheduled", producer: "delivery", payload: { deliveryId: "5a4fbb6d-ac5e-4fa6-8cbd-6e7f8091a2b3" } },
   DeliveryFailed: { ...base, type: "DeliveryFailed", producer: "delivery", payload: { reason: "address not serviceable: we do not deliver to AQ" } },
+  ReserveCredit: { ...base, type: "ReserveCredit", producer: "order", payload: { userId: USER_ID, amountCents: 2599 } },
+  ChargePayment: { ...base, type: "ChargePayment", producer: "order", payload: { amountCents: 2599, paymentToken: "tok_visa" } },
+  ScheduleDelivery: { ...base, type: "ScheduleDelivery", producer: "order", payload: { shippingAddress: address } },
+  RefundPayment: { ...base, type: "RefundPayment", producer: "order", payload: { reason: "delivery failed: address not serviceable: we do not deliver to AQ" } },
+  ReleaseCredit: { ...base, type: "ReleaseCredit", producer: "order", payload: { reason: "payment failed: card declined" } },
+  ReserveCreditSucceeded: { ...base, type: "ReserveCreditSucceeded", producer: "user", payload: { userId: USER_ID, amountCents: 2599 } },
+  ReserveCreditFailed: { ...base, type: "ReserveCreditFailed", producer: "user", payload: { userId: USER_ID, reason: "user is suspended" } },
+  ChargePaymentSucceeded: { ...base, type: "ChargePaymentSucceeded", producer: "payment", payload: { paymentId: PAYMENT_ID, amountCents: 2599 } },
+  ChargePaymentFailed: { ...base, type: "ChargePaymentFailed", producer: "payment", payload: { amountCents: 2599, reason: "card declined" } },
+  ScheduleDeliverySucceeded: { ...base, type: "ScheduleDeliverySucceeded", producer: "delivery", payload: { deliveryId: "5a4fbb6d-ac5e-4fa6-8cbd-6e7f8091a2b3" } },
+  ScheduleDeliveryFailed: { ...base, type: "ScheduleDeliveryFailed", producer: "delivery", payload: { reason: "address not serviceable: we do not deliver to AQ" } },
+  RefundPaymentSucceeded: {
+    ...base,
+    type: "RefundPaymentSucceeded",
+    producer: "payment",
+    payload: { paymentId: PAYMENT_ID, amountCents: 2599, reason: "delivery failed: address not serviceable: we do not deliver to AQ" },
+  },
+  ReleaseCreditSucceeded: { ...base, type: "ReleaseCreditSucceeded", producer: "user", payload: { userId: USER_ID, amountCents: 2599, reason: "payment failed: card declined" } },
 };
 const all = Object.values(examples) as SagaEvent[];
 const withReason = all.filter((e): e is Extract<SagaEvent, { payload: { reason: string } }> => "reason" in e.payload);
@@ -85,14 +103,22 @@ describe("describeEvent", () => {
 });
 
 describe("isCompensation", () => {
-  test.each(all.map((e) => [e.type, e, e.type === "CreditReleased" || e.type === "PaymentRefunded"] as const))(
+  const compensations = ["CreditReleased", "PaymentRefunded", "RefundPayment", "ReleaseCredit", "RefundPaymentSucceeded", "ReleaseCreditSucceeded"];
+  test.each(all.map((e) => [e.type, e, compensations.includes(e.type)] as const))(
     "given a %s, when asked whether it undoes an earlier step, then the answer is %s",
     (_type, event, expected) => {
       expect(isCompensation(event)).toBe(expected);
     },
   );
 
-  test("exactly two event types are compensations: CreditReleased and PaymentRefunded", () => {
-    expect(all.filter(isCompensation).map((e) => e.type).sort()).toEqual(["CreditReleased", "PaymentRefunded"]);
+  test("the compensations are the two undoing events, the two compensating commands and their replies", () => {
+    expect(all.filter(isCompensation).map((e) => e.type).sort()).toEqual([...compensations].sort());
+  });
+
+  test("given a compensating command, when described, then it says why the saga compensates and what it undoes", () => {
+    expect(describeEvent(examples.ReleaseCredit)).toBe(`saga of order ${ORDER_ID}: payment failed: card declined, releasing credit`);
+    expect(describeEvent(examples.RefundPayment)).toBe(
+      `saga of order ${ORDER_ID}: delivery failed: address not serviceable: we do not deliver to AQ, refunding the payment`,
+    );
   });
 });

@@ -30,13 +30,15 @@ export const OrderItem = Type.Object(
 export type OrderItem = Static<typeof OrderItem>;
 
 /**
- * The saga map: every event type, the service that produces it, the services that react to it
+ * The saga map: every message type (events, and the orchestrated saga's commands and replies),
+ * the service that produces it, the services that react to it
  * (`consumers`), what it undoes when it is a compensation, and its payload schema. Topics,
  * subscriptions, the handlers each service must register and the test harnesses' lists are
  * derived from this table (saga-map.ts): a new saga step starts here.
  */
 export const eventCatalogue = {
   OrderCreated: {
+    kind: "event",
     producer: "order",
     consumers: ["user"],
     payload: Type.Object({
@@ -48,12 +50,13 @@ export const eventCatalogue = {
     }),
   },
   // The saga's outcome, for whoever wants to know: no service of the saga reacts to it.
-  OrderApproved: { producer: "order", consumers: [], payload: Type.Object({ totalCents: Cents }) },
-  OrderRejected: { producer: "order", consumers: [], payload: Type.Object({ reason: Reason }) },
-  OrderCancelled: { producer: "order", consumers: [], payload: Type.Object({ reason: Reason }) },
+  OrderApproved: { kind: "event", producer: "order", consumers: [], payload: Type.Object({ totalCents: Cents }) },
+  OrderRejected: { kind: "event", producer: "order", consumers: [], payload: Type.Object({ reason: Reason }) },
+  OrderCancelled: { kind: "event", producer: "order", consumers: [], payload: Type.Object({ reason: Reason }) },
 
   // The order service follows every event of the others: each is a step on the order's timeline.
   CreditReserved: {
+    kind: "event",
     producer: "user",
     consumers: ["payment", "order"],
     payload: Type.Object({
@@ -63,8 +66,9 @@ export const eventCatalogue = {
       shippingAddress: ShippingAddress,
     }),
   },
-  CreditRejected: { producer: "user", consumers: ["order"], payload: Type.Object({ userId: Uuid, reason: Reason }) },
+  CreditRejected: { kind: "event", producer: "user", consumers: ["order"], payload: Type.Object({ userId: Uuid, reason: Reason }) },
   CreditReleased: {
+    kind: "event",
     producer: "user",
     consumers: ["order"],
     undoes: "CreditReserved",
@@ -72,21 +76,68 @@ export const eventCatalogue = {
   },
 
   PaymentCompleted: {
+    kind: "event",
     producer: "payment",
     consumers: ["delivery", "order"],
     payload: Type.Object({ paymentId: Uuid, amountCents: Cents, shippingAddress: ShippingAddress }),
   },
-  PaymentFailed: { producer: "payment", consumers: ["user", "order"], payload: Type.Object({ amountCents: Cents, reason: Reason }) },
+  PaymentFailed: { kind: "event", producer: "payment", consumers: ["user", "order"], payload: Type.Object({ amountCents: Cents, reason: Reason }) },
   PaymentRefunded: {
+    kind: "event",
     producer: "payment",
     consumers: ["user", "order"],
     undoes: "PaymentCompleted",
     payload: Type.Object({ paymentId: Uuid, amountCents: Cents, reason: Reason }),
   },
 
-  DeliveryScheduled: { producer: "delivery", consumers: ["order"], payload: Type.Object({ deliveryId: Uuid }) },
-  DeliveryFailed: { producer: "delivery", consumers: ["payment", "order"], payload: Type.Object({ reason: Reason }) },
-} as const satisfies Record<string, { producer: ServiceName; consumers: readonly ServiceName[]; undoes?: string; payload: TSchema }>;
+  DeliveryScheduled: { kind: "event", producer: "delivery", consumers: ["order"], payload: Type.Object({ deliveryId: Uuid }) },
+  DeliveryFailed: { kind: "event", producer: "delivery", consumers: ["payment", "order"], payload: Type.Object({ reason: Reason }) },
+
+  // The orchestrated saga: the order service's saga manager sends a command to one participant
+  // (on that participant's commands topic), which answers with a reply (on the order service's
+  // replies topic). The same local steps and rules as above; only what triggers them differs.
+  ReserveCredit: { kind: "command", producer: "order", consumers: ["user"], payload: Type.Object({ userId: Uuid, amountCents: Cents }) },
+  ChargePayment: {
+    kind: "command",
+    producer: "order",
+    consumers: ["payment"],
+    payload: Type.Object({ amountCents: Cents, paymentToken: Type.String({ minLength: 1 }) }),
+  },
+  ScheduleDelivery: { kind: "command", producer: "order", consumers: ["delivery"], payload: Type.Object({ shippingAddress: ShippingAddress }) },
+  RefundPayment: { kind: "command", producer: "order", consumers: ["payment"], undoes: "ChargePayment", payload: Type.Object({ reason: Reason }) },
+  ReleaseCredit: { kind: "command", producer: "order", consumers: ["user"], undoes: "ReserveCredit", payload: Type.Object({ reason: Reason }) },
+
+  ReserveCreditSucceeded: { kind: "reply", producer: "user", consumers: ["order"], payload: Type.Object({ userId: Uuid, amountCents: Cents }) },
+  ReserveCreditFailed: { kind: "reply", producer: "user", consumers: ["order"], payload: Type.Object({ userId: Uuid, reason: Reason }) },
+  ChargePaymentSucceeded: { kind: "reply", producer: "payment", consumers: ["order"], payload: Type.Object({ paymentId: Uuid, amountCents: Cents }) },
+  ChargePaymentFailed: { kind: "reply", producer: "payment", consumers: ["order"], payload: Type.Object({ amountCents: Cents, reason: Reason }) },
+  ScheduleDeliverySucceeded: { kind: "reply", producer: "delivery", consumers: ["order"], payload: Type.Object({ deliveryId: Uuid }) },
+  ScheduleDeliveryFailed: { kind: "reply", producer: "delivery", consumers: ["order"], payload: Type.Object({ reason: Reason }) },
+  RefundPaymentSucceeded: {
+    kind: "reply",
+    producer: "payment",
+    consumers: ["order"],
+    undoes: "ChargePaymentSucceeded",
+    payload: Type.Object({ paymentId: Uuid, amountCents: Cents, reason: Reason }),
+  },
+  ReleaseCreditSucceeded: {
+    kind: "reply",
+    producer: "user",
+    consumers: ["order"],
+    undoes: "ReserveCreditSucceeded",
+    payload: Type.Object({ userId: Uuid, amountCents: Cents, reason: Reason }),
+  },
+} as const satisfies Record<
+  string,
+  { kind: MessageKind; producer: ServiceName; consumers: readonly ServiceName[]; undoes?: string; payload: TSchema }
+>;
+
+/**
+ * An event is a fact its producer announces to whoever follows its topic; a command asks one
+ * participant to do a step; a reply tells the saga manager how the step went. All three travel
+ * in the same envelope, through the same outbox and the same idempotent consumers.
+ */
+export type MessageKind = "event" | "command" | "reply";
 
 export type EventType = keyof typeof eventCatalogue;
 export const eventTypes = Object.keys(eventCatalogue) as EventType[];

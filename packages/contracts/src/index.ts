@@ -4,4 +4,5 @@ export * from "./saga-map";
 export * from "./topics";
 export * from "./validate";
 export * from "./describe";
+export * as reasons from "./reasons";
 export * from "./text";

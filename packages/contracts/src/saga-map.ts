@@ -1,14 +1,14 @@
 // Views of the saga map (eventCatalogue in events.ts): who follows what, on which topics. Every
 // list a service, a harness or the README needs is computed here, never written out again.
-import { eventCatalogue, eventTypes, type EventType, type SagaEvent } from "./events";
+import { eventCatalogue, eventTypes, type EventType, type MessageKind, type SagaEvent } from "./events";
 import type { ServiceName } from "./services";
-import { topicOf } from "./topics";
+import { commandTopicOf, replyTopicOf, topicOf } from "./topics";
 
 type Catalogue = typeof eventCatalogue;
 
-/** The event types `S` reacts to, as a type: a service's handlers must cover exactly these. */
-export type ConsumedBy<S extends ServiceName> = {
-  [T in EventType]: S extends Catalogue[T]["consumers"][number] ? T : never;
+/** The message types `S` reacts to (of kind `K`), as a type: a service's handlers must cover exactly these. */
+export type ConsumedBy<S extends ServiceName, K extends MessageKind = MessageKind> = {
+  [T in EventType]: S extends Catalogue[T]["consumers"][number] ? (Catalogue[T]["kind"] extends K ? T : never) : never;
 }[EventType];
 
 export const producerOf = (type: EventType): ServiceName => eventCatalogue[type].producer;
@@ -21,15 +21,31 @@ export const eventsConsumedBy = (service: ServiceName): EventType[] => eventType
 /** The event types `service` emits. */
 export const eventsProducedBy = (service: ServiceName): EventType[] => eventTypes.filter((type) => producerOf(type) === service);
 
-/** The topics carrying `types`: one per producing service. */
-export const topicsCarrying = (types: readonly EventType[]): string[] => [...new Set(types.map((type) => topicOf(producerOf(type))))];
+export const kindOf = (type: EventType): MessageKind => eventCatalogue[type].kind;
+
+/**
+ * The topic a message type travels on: an event on its producer's events topic, a command on its
+ * participant's commands topic, a reply on the saga manager's replies topic. Key = orderId
+ * everywhere, so one saga's messages on one topic keep their order.
+ */
+export function topicOfType(type: EventType): string {
+  const { kind, producer, consumers } = eventCatalogue[type];
+  if (kind === "event") return topicOf(producer);
+  return kind === "command" ? commandTopicOf(consumers[0]!) : replyTopicOf(consumers[0]!);
+}
+
+/** The topics carrying `types`. */
+export const topicsCarrying = (types: readonly EventType[]): string[] => [...new Set(types.map(topicOfType))];
+
+/** Every topic of the saga map (events, commands, replies). */
+export const sagaTopics = (): string[] => topicsCarrying(eventTypes);
 
 /** The topics `service`'s consumer group follows. */
 export const topicsFollowedBy = (service: ServiceName): string[] => topicsCarrying(eventsConsumedBy(service));
 
 /** The services that read `topic` (whether or not they act on every type on it). */
 export const readersOf = (topic: string): ServiceName[] =>
-  [...new Set(eventTypes.filter((type) => topicOf(producerOf(type)) === topic).flatMap((type) => consumersOf(type)))];
+  [...new Set(eventTypes.filter((type) => topicOfType(type) === topic).flatMap((type) => consumersOf(type)))];
 
 /** Compensations undo an earlier step; they are what a reader of the logs most needs to see. */
 export const isCompensation = (event: Pick<SagaEvent, "type">): boolean => "undoes" in eventCatalogue[event.type];

@@ -1,4 +1,4 @@
-import type { ConsumedBy, EventDraft, EventOf, EventType, SagaEvent, ServiceName } from "@saga-shop/contracts";
+import type { ConsumedBy, EventDraft, EventOf, EventType, MessageKind, SagaEvent, ServiceName } from "@saga-shop/contracts";
 import { causedBy, toEnvelope } from "./envelope";
 import { addToOutbox, type SqlTransaction } from "./outbox";
 
@@ -9,10 +9,11 @@ export type EventHandler<Tx, T extends EventType = EventType> = (event: EventOf<
 export type EventHandlers<Tx> = { [T in EventType]?: EventHandler<Tx, T> };
 
 /**
- * Exactly the handlers the saga map (contracts' eventCatalogue) says service `S` consumes: one
- * for each such event type, required, and no other. A service's topics follow from them.
+ * Exactly the handlers the saga map (contracts' eventCatalogue) says service `S` consumes (of
+ * kind `K`: events, commands or replies): one for each such type, required, and no other. A
+ * service's topics follow from them.
  */
-export type HandlersOf<S extends ServiceName, Tx> = { [T in ConsumedBy<S>]: EventHandler<Tx, T> };
+export type HandlersOf<S extends ServiceName, Tx, K extends MessageKind = MessageKind> = { [T in ConsumedBy<S, K>]: EventHandler<Tx, T> };
 
 /** Any one of a service's handlers; the caller has already matched it to the event's type. */
 type SomeEventHandler<Tx> = (event: never, tx: Tx) => Promise<EventDraft[]>;

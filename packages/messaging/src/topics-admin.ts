@@ -1,8 +1,8 @@
-import { deadLetterTopicOf, serviceNames, topicOf, TOPIC_PARTITIONS } from "@saga-shop/contracts";
+import { deadLetterTopicOf, sagaTopics, serviceNames, TOPIC_PARTITIONS } from "@saga-shop/contracts";
 import type { Kafka } from "kafkajs";
 
-/** Every topic the saga uses: one event topic per service and one dead-letter topic per consumer. */
-export const allTopics = (): string[] => serviceNames.flatMap((s) => [topicOf(s), deadLetterTopicOf(s)]);
+/** Every topic the saga uses: those of the saga map (events, commands, replies) and one dead-letter topic per consumer. */
+export const allTopics = (): string[] => [...sagaTopics(), ...serviceNames.map(deadLetterTopicOf)];
 
 /** Creates missing topics explicitly (the broker's auto-create is off); existing ones are left as they are. */
 export async function ensureTopics(kafka: Kafka, replicationFactor = 1): Promise<string[]> {

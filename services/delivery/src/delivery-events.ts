@@ -1,29 +1,19 @@
-import { randomUUID } from "node:crypto";
-import type { EventDraft, EventOf } from "@saga-shop/contracts";
 import { UnprocessableEvent, type HandlersOf } from "@saga-shop/messaging";
 import type { ServiceConfig } from "@saga-shop/service-kit";
-import { planDelivery } from "./delivery-rules";
 import type { DeliverySettings } from "./delivery-settings";
+import { deliveryOf, scheduleDelivery } from "./delivery-steps";
 import type { Prisma } from "./generated/prisma/client";
 
 type Tx = Prisma.TransactionClient;
 
-export function deliveryEventHandlers({ settings: { servedCountries } }: ServiceConfig<DeliverySettings>): HandlersOf<"delivery", Tx> {
-  async function schedule(event: EventOf<"PaymentCompleted">, tx: Tx): Promise<EventDraft[]> {
-    const address = event.payload.shippingAddress;
-    const existing = await tx.delivery.findUnique({ where: { orderId: event.orderId } });
+/** The choreography: the event the delivery service reacts to, mapped to its local step. */
+export const deliveryEventHandlers = ({ settings }: ServiceConfig<DeliverySettings>): HandlersOf<"delivery", Tx, "event"> => ({
+  async PaymentCompleted(event, tx) {
+    const existing = await deliveryOf(tx, event.orderId);
     if (existing) throw new UnprocessableEvent(`order ${event.orderId} already has a ${existing.status} delivery`);
-    const plan = planDelivery(address, servedCountries, new Date());
-    const id = randomUUID();
-    if (!plan.scheduled) {
-      await tx.delivery.create({ data: { id, orderId: event.orderId, status: "FAILED", address, failureReason: plan.reason } });
-      return [{ type: "DeliveryFailed", payload: { reason: plan.reason } }];
-    }
-    await tx.delivery.create({
-      data: { id, orderId: event.orderId, status: "SCHEDULED", address, scheduledFor: plan.scheduledFor },
-    });
-    return [{ type: "DeliveryScheduled", payload: { deliveryId: id } }];
-  }
-
-  return { PaymentCompleted: schedule };
-}
+    const booking = await scheduleDelivery(tx, { orderId: event.orderId, address: event.payload.shippingAddress }, settings.servedCountries);
+    return booking.scheduled
+      ? [{ type: "DeliveryScheduled", payload: { deliveryId: booking.deliveryId } }]
+      : [{ type: "DeliveryFailed", payload: { reason: booking.reason } }];
+  },
+});

@@ -1,5 +1,6 @@
 import { runService, type ServiceDefinition } from "@saga-shop/service-kit";
 import { join } from "node:path";
+import { deliveryCommandHandlers } from "./delivery-commands";
 import { deliveryEventHandlers } from "./delivery-events";
 import { readDeliverySettings, type DeliverySettings } from "./delivery-settings";
 import { deliveryRoutes } from "./delivery-routes";
@@ -11,7 +12,8 @@ export const deliveryService: ServiceDefinition<"delivery", PrismaClient, Prisma
   directory: join(__dirname, ".."),
   createDatabase: (adapter) => new PrismaClient({ adapter }),
   settings: readDeliverySettings,
-  handlers: deliveryEventHandlers,
+  // The same local step, triggered by an event (choreography) or a command (orchestration).
+  handlers: (config) => ({ ...deliveryEventHandlers(config), ...deliveryCommandHandlers(config) }),
   routes: deliveryRoutes,
 };
 

@@ -33,7 +33,7 @@ async function notesStep(event: EventOf<EventType>, tx: Tx) {
 }
 
 /** The order service follows every event of the others (the saga map); three of them end the saga. */
-export const orderEventHandlers = (): HandlersOf<"order", Tx> => ({
+export const orderEventHandlers = (): HandlersOf<"order", Tx, "event"> => ({
   DeliveryScheduled: decides((order) => approve(order)),
   CreditRejected: decides<"CreditRejected">((_order, event) => reject(event.payload.reason)),
   CreditReleased: decides<"CreditReleased">((_order, event) => cancel(event.payload.reason)),

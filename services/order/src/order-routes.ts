@@ -7,6 +7,8 @@ import { Prisma, type PrismaClient } from "./generated/prisma/client";
 import { OrderStatus } from "./generated/prisma/enums";
 import { replayProblem, requestFingerprint } from "./idempotency";
 import { orderProblem, orderTotal } from "./order-rules";
+import { startSaga } from "./saga-manager";
+import { apiNameOf, apiNames, modelNamed, TransactionModel } from "./transaction-models";
 
 type OrderApp = ServiceApp<PrismaClient, Prisma.TransactionClient>;
 
@@ -17,6 +19,12 @@ export const PlaceOrderBody = Type.Object(
     items: Type.Array(OrderItem, { minItems: 1, maxItems: 100 }),
     paymentToken: Type.String({ pattern: "^tok_[A-Za-z0-9_]{1,60}$" }),
     shippingAddress: ShippingAddress,
+    transaction: Type.Optional(
+      Type.Union(
+        apiNames.map((name) => Type.Literal(name)),
+        { description: "how the order's distributed transaction runs; choreography unless said otherwise" },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -27,6 +35,7 @@ export const PlaceOrderHeaders = Type.Object({
 export const ListQuery = Type.Object(
   {
     status: Type.Optional(Type.Union(Object.values(OrderStatus).map((s) => Type.Literal(s)))),
+    transaction: Type.Optional(Type.Union(apiNames.map((name) => Type.Literal(name)))),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
     offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
   },
@@ -41,6 +50,7 @@ const OrderSummary = Type.Object({
   userId: Type.String({ format: "uuid" }),
   status: Status,
   totalCents: Type.Integer(),
+  transaction: StringEnum(apiNames, { description: "the transaction model that runs its saga" }),
   failureReason: Nullable(Type.String({ description: "why the order was rejected or cancelled" })),
   createdAt: DateTime,
   completedAt: Nullable(DateTime),
@@ -53,7 +63,7 @@ const OrderDetail = Type.Object({
   shippingAddress: storedJson(ShippingAddress),
   history: Type.Array(
     Type.Object({
-      type: Type.String({ description: "the event, e.g. CreditReserved" }),
+      type: Type.String({ description: "the event, command or reply, e.g. CreditReserved" }),
       service: Type.String({ description: "the service that emitted it" }),
       occurredAt: DateTime,
       summary: Type.String({ description: "the event in words" }),
@@ -99,6 +109,7 @@ const summary = (order: Order) => ({
   userId: order.userId,
   status: order.status,
   totalCents: order.totalCents,
+  transaction: apiNameOf(order.transaction),
   failureReason: order.failureReason,
   createdAt: order.createdAt,
   completedAt: order.completedAt,
@@ -117,6 +128,7 @@ export function orderRoutes(app: OrderApp): void {
         .header("idempotent-replayed", String(replayed))
         .send({ id: order.id, status: order.status, totalCents: order.totalCents });
 
+    const transaction = request.body.transaction ?? apiNameOf(TransactionModel.CHOREOGRAPHY);
     const fingerprint = idempotencyKey ? requestFingerprint("POST", "/orders", request.body) : null;
     // A key seen before: the same request gets the same order; a different one is refused.
     const replay = (order: Order) => {
@@ -133,8 +145,10 @@ export function orderRoutes(app: OrderApp): void {
     const id = randomUUID();
     const totalCents = orderTotal(items);
     const saga = startsSaga(id);
+    const model = modelNamed(transaction);
     try {
-      // The order and the event that starts its saga commit together, or neither does.
+      // The order and what starts its saga commit together, or neither does: in the choreography
+      // the event everyone reacts to, in the orchestration the manager's saga and first command.
       const order = await app.inTransaction(async (tx, emit) => {
         const order = await tx.order.create({
           data: {
@@ -147,9 +161,16 @@ export function orderRoutes(app: OrderApp): void {
             idempotencyKey,
             idempotencyFingerprint: fingerprint,
             correlationId: saga.correlationId,
+            transaction: model,
           },
         });
-        await emit([{ type: "OrderCreated", payload: { userId, totalCents, items, paymentToken, shippingAddress } }], saga);
+        if (model === TransactionModel.ORCHESTRATION) {
+          const first = startSaga({ userId, totalCents, paymentToken, shippingAddress });
+          await tx.sagaInstance.create({ data: { orderId: id, state: first.state } });
+          await emit([first.command!], saga);
+        } else {
+          await emit([{ type: "OrderCreated", payload: { userId, totalCents, items, paymentToken, shippingAddress } }], saga);
+        }
         return order;
       });
       return accepted(order, false);
@@ -183,8 +204,8 @@ export function orderRoutes(app: OrderApp): void {
   });
 
   app.get("/orders", { schema: listOrdersSchema }, async (request) => {
-    const { status, limit, offset } = request.query;
-    const where = status ? { status } : {};
+    const { status, transaction, limit, offset } = request.query;
+    const where = { ...(status && { status }), ...(transaction && { transaction: modelNamed(transaction) }) };
     const [orders, total] = await Promise.all([
       db.order.findMany({ where, orderBy: [{ createdAt: "desc" }, { id: "asc" }], take: limit, skip: offset }),
       db.order.count({ where }),

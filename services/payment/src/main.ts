@@ -1,6 +1,7 @@
 import { runService, type ServiceDefinition } from "@saga-shop/service-kit";
 import { join } from "node:path";
 import { PrismaClient, type Prisma } from "./generated/prisma/client";
+import { paymentCommandHandlers } from "./payment-commands";
 import { paymentEventHandlers } from "./payment-events";
 import { paymentRoutes } from "./payment-routes";
 
@@ -9,7 +10,8 @@ export const paymentService: ServiceDefinition<"payment", PrismaClient, Prisma.T
   description: "Charges an order's payment token once its credit is reserved, and refunds it when delivery fails.",
   directory: join(__dirname, ".."),
   createDatabase: (adapter) => new PrismaClient({ adapter }),
-  handlers: paymentEventHandlers,
+  // The same local steps, triggered by events (choreography) or commands (orchestration).
+  handlers: () => ({ ...paymentEventHandlers(), ...paymentCommandHandlers() }),
   routes: paymentRoutes,
 };
 

@@ -1,5 +1,6 @@
 import { runService, type ServiceDefinition } from "@saga-shop/service-kit";
 import { join } from "node:path";
+import { creditCommandHandlers } from "./credit-commands";
 import { creditEventHandlers } from "./credit-events";
 import { PrismaClient, type Prisma } from "./generated/prisma/client";
 import { userRoutes } from "./user-routes";
@@ -9,7 +10,8 @@ export const userService: ServiceDefinition<"user", PrismaClient, Prisma.Transac
   description: "Users and their credit: reserves an order's total, and releases it when the saga is compensated.",
   directory: join(__dirname, ".."),
   createDatabase: (adapter) => new PrismaClient({ adapter }),
-  handlers: creditEventHandlers,
+  // The same local steps, triggered by events (choreography) or commands (orchestration).
+  handlers: () => ({ ...creditEventHandlers(), ...creditCommandHandlers() }),
   routes: userRoutes,
 };
 
