@@ -3,12 +3,12 @@ import { serviceNames } from "../e2e/support/system";
 import { diff, rowCount, snapshotAll, unsentOutboxRows } from "./support/db";
 import { disrupt, planDisruptions, type DisruptionRecord } from "./support/disruptions";
 import { chaosEnv, progress, seededRandom, writeFigures } from "./support/env";
-import { eventTopics, groups, messageCount, readTopics, resetToEarliest, topicOffsets, withAdmin } from "./support/kafka";
-import { createUsers, placeReliably, planOrders, pool, waitUntilSettled, type PlacementStats, type PlannedOrder, type Users } from "./support/orders";
+import { sagaTopicList, groups, messageCount, readTopics, resetToEarliest, topicOffsets, withAdmin } from "./support/kafka";
+import { createUsers, models, placeReliably, planOrders, pool, scenarios, waitUntilSettled, type PlacementStats, type PlannedOrder, type Users } from "./support/orders";
 import { Fleet } from "./support/processes";
 import { verifyOrders, type Verdict } from "./support/verify";
 
-// 1-3 and 7 of "prove it loses nothing": hundreds of sagas while every service is SIGKILLed,
+// 1-3 and 7 of "prove it loses nothing": hundreds of sagas, choreographed and orchestrated, while every service is SIGKILLed,
 // the broker and the database restarted; then every order checked; then a second payment
 // instance; then every event delivered to every consumer again.
 
@@ -103,8 +103,13 @@ test("every order is terminal and ended exactly as its scenario dictates; nothin
     processedEvents: verdict.processedEvents,
     problems: [...verdict.lost, ...verdict.duplicated, ...verdict.wrong, ...verdict.creditMismatches, ...verdict.processing].slice(0, 50),
   });
-  const byScenario = Object.fromEntries(["approved", "rejected-credit", "cancelled-payment", "cancelled-delivery"].map((s) => [s, orders.filter((o) => o.scenario === s).length]));
-  progress(`checked ${verdict.orders} orders ${JSON.stringify(byScenario)}: ${verdict.terminal} terminal, ${verdict.lost.length} lost, ${verdict.duplicated.length} duplicated, ${verdict.wrong.length} wrong`);
+  const byScenario = Object.fromEntries(scenarios.map((s) => [s, orders.filter((o) => o.scenario === s).length]));
+  const byModel = Object.fromEntries(models.map((m) => [m, { placed: orders.filter((o) => o.transaction === m).length, terminal: verdict.terminalByModel[m] }]));
+  figures.byModel = byModel;
+  progress(
+    `checked ${verdict.orders} orders ${JSON.stringify(byScenario)}, by model ${JSON.stringify(byModel)}: ` +
+      `${verdict.terminal} terminal, ${verdict.lost.length} lost, ${verdict.duplicated.length} duplicated, ${verdict.wrong.length} wrong`,
+  );
   failIfAny("lost orders or effects", verdict.lost);
   failIfAny("duplicated effects", verdict.duplicated);
   failIfAny("orders that ended wrongly", verdict.wrong);
@@ -142,10 +147,11 @@ test(`two payment instances at once: ${SECOND_INSTANCE_ORDERS} orders, none char
   await pool(batch, 8, async (order) => void (await placeReliably(order, stats)));
   await waitUntilSettled(batch.map((o) => o.id!), 120_000, "the two-instance batch");
 
-  const messages = await readTopics(eventTopics);
+  const messages = await readTopics(sagaTopicList);
   const result = await verifyOrders(batch, batchUsers, messages);
   const ids = new Set(batch.map((o) => o.id));
-  const paymentEvents = messages.filter((m) => m.topic === "payment.events" && ids.has(m.json?.orderId));
+  // What the payment instances published: events (choreography) and replies (orchestration).
+  const paymentEvents = messages.filter((m) => m.json?.producer === "payment" && ids.has(m.json?.orderId));
   const duplicatePublishes = paymentEvents.length - new Set(paymentEvents.map((m) => m.json.id)).size;
   // Which instance charged which order: the log line each writes for a charge or a decline.
   const handledBy = (file: string, from: number) => {
@@ -176,7 +182,7 @@ test("redelivery at scale: every consumer group rewound to the beginning changes
   expect(crashFinished).toBe(true);
   await fleet.stop();
   const before = await snapshotAll();
-  const endsBefore = await withAdmin((admin) => topicOffsets(admin, eventTopics));
+  const endsBefore = await withAdmin((admin) => topicOffsets(admin, sagaTopicList));
   let redelivered = 0;
   const rewinding = Date.now();
   await withAdmin(async (admin) => {
@@ -195,7 +201,7 @@ test("redelivery at scale: every consumer group rewound to the beginning changes
     0,
   );
   const after = await snapshotAll();
-  const endsAfter = await withAdmin((admin) => topicOffsets(admin, eventTopics));
+  const endsAfter = await withAdmin((admin) => topicOffsets(admin, sagaTopicList));
   const changes = diff(before, after);
   figures.redelivery = {
     eventsRedelivered: redelivered,

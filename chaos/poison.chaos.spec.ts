@@ -2,13 +2,14 @@ import { readFileSync, statSync } from "node:fs";
 import type { ServiceName } from "../e2e/support/system";
 import { diff, snapshotAll, sql } from "./support/db";
 import { chaosEnv, progress, seededRandom, writeFigures } from "./support/env";
-import { eventTopics, kafka, readTopics, topicOffsets, withAdmin, type TopicMessage } from "./support/kafka";
+import { sagaTopicList, kafka, readTopics, topicOffsets, withAdmin, type TopicMessage } from "./support/kafka";
 import { createUsers, placeReliably, planOrders, pool, waitUntilSettled, type PlacementStats, } from "./support/orders";
 import { poisonFor, type Poison } from "./support/poison";
 import { Fleet } from "./support/processes";
 import { verifyOrders } from "./support/verify";
 
-// 4 of "prove it loses nothing": poison on every partition of every event topic. Each message
+// 4 of "prove it loses nothing": poison on every partition of every saga topic (events, commands
+// and replies). Each message
 // ends in the dead-letter topic of every consumer that follows it, or is ignored by rule and
 // logged; nothing changes in any database, nothing is emitted, and good sagas placed right
 // behind the poison complete.
@@ -29,17 +30,17 @@ afterAll(async () => {
 });
 
 test("poison on every topic is dead-lettered or ignored by rule; no state changes; the good sagas behind it complete", async () => {
-  // Processed events to forge changed copies of: one saga of each outcome.
+  // Processed messages to forge changed copies of: one saga of each outcome in each model.
   const seedUsers = await createUsers(1, 1);
-  const seedOrders = planOrders(4, seedUsers, random);
+  const seedOrders = planOrders(8, seedUsers, random);
   const stats: PlacementStats = { attempts: 0, serverErrors: 0, networkErrors: 0, replayed: 0 };
   for (const order of seedOrders) await placeReliably(order, stats);
   await waitUntilSettled(seedOrders.map((o) => o.id!), 60_000, "the seed orders");
-  const approved = seedOrders.find((o) => o.scenario === "approved")!;
-  const seen = (await readTopics(eventTopics)).filter((m) => m.json?.orderId === approved.id);
+  const approvedIds = new Set(seedOrders.filter((o) => o.scenario === "approved").map((o) => o.id));
+  const seen = (await readTopics(sagaTopicList)).filter((m) => approvedIds.has(m.json?.orderId));
   const originalOn = (topic: string, type: string): TopicMessage => {
     const found = seen.find((m) => m.topic === topic && m.json.type === type);
-    if (!found) throw new Error(`no ${type} for order ${approved.id} on ${topic}`);
+    if (!found) throw new Error(`no ${type} of an approved seed order on ${topic}`);
     return found;
   };
   const originals: Record<string, TopicMessage> = {
@@ -47,6 +48,10 @@ test("poison on every topic is dead-lettered or ignored by rule; no state change
     "user.events": originalOn("user.events", "CreditReserved"),
     "payment.events": originalOn("payment.events", "PaymentCompleted"),
     "delivery.events": originalOn("delivery.events", "DeliveryScheduled"),
+    "user.commands": originalOn("user.commands", "ReserveCredit"),
+    "payment.commands": originalOn("payment.commands", "ChargePayment"),
+    "delivery.commands": originalOn("delivery.commands", "ScheduleDelivery"),
+    "order.replies": originalOn("order.replies", "ReserveCreditSucceeded"),
   };
 
   // Users for the good orders exist before the snapshot; only their balances may change.
@@ -54,16 +59,16 @@ test("poison on every topic is dead-lettered or ignored by rule; no state change
   await waitUntilSettled([], 60_000, "the system before the poison");
   const before = await snapshotAll();
   const dlqFrom = await withAdmin((admin) => topicOffsets(admin, deadLetterTopics));
-  const eventsFrom = await withAdmin((admin) => topicOffsets(admin, eventTopics));
+  const eventsFrom = await withAdmin((admin) => topicOffsets(admin, sagaTopicList));
   const logFrom = new Map(fleet.services.map((s) => [s.name, statSync(s.logFile).size]));
 
   // The poison, on every partition of every event topic.
-  const partitions = (await withAdmin((admin) => topicOffsets(admin, eventTopics)))["order.events"]!.length;
-  const poison: Poison[] = eventTopics.flatMap((topic) => Array.from({ length: partitions }, (_, p) => p).flatMap((p) => poisonFor(topic, p, originals[topic]!)));
+  const partitions = (await withAdmin((admin) => topicOffsets(admin, sagaTopicList)))["order.events"]!.length;
+  const poison: Poison[] = sagaTopicList.flatMap((topic) => Array.from({ length: partitions }, (_, p) => p).flatMap((p) => poisonFor(topic, p, originals[topic]!)));
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    for (const topic of eventTopics) {
+    for (const topic of sagaTopicList) {
       for (let partition = 0; partition < partitions; partition++) {
         const batch = poison.filter((p) => p.topic === topic && p.partition === partition);
         const [meta] = await producer.send({
@@ -80,7 +85,7 @@ test("poison on every topic is dead-lettered or ignored by rule; no state change
     await producer.disconnect();
   }
   const kinds = [...new Set(poison.map((p) => p.kind))];
-  progress(`produced ${poison.length} poison messages (${kinds.length} kinds x ${eventTopics.length} topics x ${partitions} partitions); placing good orders behind them`);
+  progress(`produced ${poison.length} poison messages (${kinds.length} kinds x ${sagaTopicList.length} topics x ${partitions} partitions); placing good orders behind them`);
 
   // Good sagas right behind the poison, on the same partitions.
   const good = planOrders(12, goodUsers, random);
@@ -107,7 +112,7 @@ test("poison on every topic is dead-lettered or ignored by rule; no state change
 
   // 3. Nothing emitted but the good sagas' events and the poison itself.
   const poisonAt = new Set(poison.map((p) => `${p.topic}/${p.partition}@${p.offset}`));
-  const emitted = (await readTopics(eventTopics, eventsFrom)).filter((m) => !poisonAt.has(`${m.topic}/${m.partition}@${m.offset}`) && !goodIds.has(m.json?.orderId));
+  const emitted = (await readTopics(sagaTopicList, eventsFrom)).filter((m) => !poisonAt.has(`${m.topic}/${m.partition}@${m.offset}`) && !goodIds.has(m.json?.orderId));
 
   // 4. Every consumer did with every poison message what it must.
   const dead = await readTopics(deadLetterTopics, dlqFrom);

@@ -6,7 +6,7 @@ import { chaosEnv, sleep } from "./env";
 
 // What the suite reads from Kafka: consumer-group lag, topic contents and end offsets.
 
-export { consumersOf, eventTopics, groups } from "./groups";
+export { consumersOf, sagaTopicList, groups } from "./groups";
 
 export const kafka = new Kafka({
   clientId: "chaos-suite",

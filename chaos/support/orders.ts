@@ -21,9 +21,14 @@ export interface Users {
 }
 export const POOR_CREDIT_CENTS = 1000;
 
+/** The two saga models the suite runs side by side (the two-phase commit has no saga to crash). */
+export type Model = "choreography" | "orchestration";
+export const models: Model[] = ["choreography", "orchestration"];
+
 export interface PlannedOrder {
   key: string;
   scenario: Scenario;
+  transaction: Model;
   userId: string;
   totalCents: number;
   paymentToken: string;
@@ -43,7 +48,24 @@ export interface Expected {
 
 const AQ = "address not serviceable: we do not deliver to AQ";
 
+/** The steps an orchestrated saga takes for each scenario: the manager's commands and their replies. */
+const orchestrated: Record<Scenario, string[]> = {
+  approved: ["ReserveCredit", "ReserveCreditSucceeded", "ChargePayment", "ChargePaymentSucceeded", "ScheduleDelivery", "ScheduleDeliverySucceeded", "OrderApproved"],
+  "rejected-credit": ["ReserveCredit", "ReserveCreditFailed", "OrderRejected"],
+  "cancelled-payment": ["ReserveCredit", "ReserveCreditSucceeded", "ChargePayment", "ChargePaymentFailed", "ReleaseCredit", "ReleaseCreditSucceeded", "OrderCancelled"],
+  "cancelled-delivery": [
+    ...["ReserveCredit", "ReserveCreditSucceeded", "ChargePayment", "ChargePaymentSucceeded", "ScheduleDelivery", "ScheduleDeliveryFailed"],
+    ...["RefundPayment", "RefundPaymentSucceeded", "ReleaseCredit", "ReleaseCreditSucceeded", "OrderCancelled"],
+  ],
+};
+
+/** The same end in both models (state, reason, effects); only the steps on the way differ. */
 export function expectedOf(order: PlannedOrder): Expected {
+  const expected = choreographed(order);
+  return order.transaction === "orchestration" ? { ...expected, history: orchestrated[order.scenario] } : expected;
+}
+
+function choreographed(order: PlannedOrder): Expected {
   switch (order.scenario) {
     case "approved":
       return {
@@ -105,11 +127,12 @@ export async function createUsers(rich: number, poor: number): Promise<Users> {
   };
 }
 
-/** `count` orders, the scenarios dealt round-robin and shuffled by `random`. */
+/** `count` orders, the scenarios and the two models dealt round-robin and shuffled by `random`. */
 export function planOrders(count: number, users: Users, random: { int: (a: number, b: number) => number; pick: <T>(xs: readonly T[]) => T; shuffle: <T>(xs: T[]) => T[] }): PlannedOrder[] {
   const plan = Array.from({ length: count }, (_, i): PlannedOrder => {
     const scenario = scenarios[i % scenarios.length]!;
-    const base = { key: `chaos-${randomUUID()}`, scenario, totalCents: random.int(101, 9_999) };
+    const transaction = models[Math.floor(i / scenarios.length) % models.length]!;
+    const base = { key: `chaos-${randomUUID()}`, scenario, transaction, totalCents: random.int(101, 9_999) };
     switch (scenario) {
       case "approved":
         return { ...base, userId: random.pick(users.rich), paymentToken: "tok_visa", country: random.pick(["KR", "US", "GB", "DE", "FR", "JP"]) };
@@ -147,6 +170,7 @@ export async function placeReliably(order: PlannedOrder, stats: PlacementStats, 
     items: [{ sku: "chaos-sku", quantity: 1, unitPriceCents: order.totalCents }],
     paymentToken: order.paymentToken,
     shippingAddress: { line1: "1 Main St", city: "Seoul", postalCode: "04524", country: order.country },
+    transaction: order.transaction,
   });
   for (;;) {
     stats.attempts++;

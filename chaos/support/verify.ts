@@ -1,7 +1,7 @@
 import { serviceNames, type ServiceName } from "../../e2e/support/system";
 import { sql } from "./db";
-import { eventTopics, groups, readTopics, type TopicMessage } from "./kafka";
-import { expectedOf, type PlannedOrder, type Users } from "./orders";
+import { sagaTopicList, groups, readTopics, type TopicMessage } from "./kafka";
+import { expectedOf, models, type Model, type PlannedOrder, type Users } from "./orders";
 
 // Every order checked against what its scenario dictates, in every service's database and on
 // every topic. Each problem is a line of text naming the order, so a failure says what broke.
@@ -9,6 +9,8 @@ import { expectedOf, type PlannedOrder, type Users } from "./orders";
 export interface Verdict {
   orders: number;
   terminal: number;
+  /** Terminal orders of each saga model. */
+  terminalByModel: Record<Model, number>;
   /** Orders or effects that should exist and do not (order missing or not terminal, effect missing, event never published). */
   lost: string[];
   /** Effects that happened more than once (second order for a key, second payment, step or event). */
@@ -61,11 +63,12 @@ export async function verifyOrders(orders: PlannedOrder[], users: Users, topicMe
     (r) => r.order_id,
   );
 
-  const messages = topicMessages ?? (await readTopics(eventTopics));
+  const messages = topicMessages ?? (await readTopics(sagaTopicList));
   const events = messages.filter((m) => m.json?.id && m.json?.orderId);
   const eventsOfOrder = byKey(events, (m) => m.json.orderId as string);
 
   let terminal = 0;
+  const terminalByModel = Object.fromEntries(models.map((m) => [m, 0])) as Record<Model, number>;
   for (const order of orders) {
     const found = ordersByKey.get(order.key) ?? [];
     if (found.length === 0) {
@@ -82,6 +85,7 @@ export async function verifyOrders(orders: PlannedOrder[], users: Users, topicMe
       continue;
     }
     terminal++;
+    terminalByModel[order.transaction]++;
     const expected = expectedOf(order);
     if (row.status !== expected.status || row.failure_reason !== expected.reason) {
       wrong.push(`${label}: ${row.status} "${row.failure_reason}", expected ${expected.status} "${expected.reason}"`);
@@ -100,7 +104,7 @@ export async function verifyOrders(orders: PlannedOrder[], users: Users, topicMe
       (missing.length ? lost : wrong).push(`${label}: history ${history.join(">")}; missing [${missing}] unexpected [${extra}]`);
     }
 
-    // The events on the topics: each expected event type published as exactly one event.
+    // The messages on the topics: each expected event, command or reply published exactly once.
     const published = eventsOfOrder.get(id) ?? [];
     for (const type of expected.history) {
       const distinct = new Set(published.filter((m) => m.json.type === type).map((m) => m.json.id));
@@ -168,10 +172,10 @@ export async function verifyOrders(orders: PlannedOrder[], users: Users, topicMe
   }
 
   const republished: Record<string, number> = {};
-  for (const topic of eventTopics) {
+  for (const topic of sagaTopicList) {
     const onTopic = events.filter((m) => m.topic === topic && runIds.has(m.json.orderId));
     republished[topic] = onTopic.length - new Set(onTopic.map((m) => m.json.id)).size;
   }
 
-  return { orders: orders.length, terminal, lost, duplicated, wrong, creditMismatches, processing, republished, eventsOnTopics: events.filter((m) => runIds.has(m.json.orderId)).length, processedEvents };
+  return { orders: orders.length, terminal, terminalByModel, lost, duplicated, wrong, creditMismatches, processing, republished, eventsOnTopics: events.filter((m) => runIds.has(m.json.orderId)).length, processedEvents };
 }
