@@ -21,6 +21,13 @@ export const databaseUrlOf = (service: ServiceName) => {
   return `postgresql://${name}:${name}@${new URL(adminUrl()).host}/${name}`;
 };
 
+/** The two-phase commit's participant APIs: 100 above each service's port (instance 1's, for the coordinator). */
+export const participantUrlOf = (service: ServiceName) => `http://127.0.0.1:${portOf(service) + 100}`;
+const twoPhaseCommitEnv = {
+  TWO_PHASE_COMMIT_TOKEN: process.env.TWO_PHASE_COMMIT_TOKEN ?? "test-two-phase-commit-token",
+  PARTICIPANT_URLS: (["user", "payment", "delivery"] as const).map((s) => `${s}=${participantUrlOf(s)}`).join(","),
+};
+
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -63,13 +70,15 @@ export interface Launch {
   logFile: string;
   logLevel?: string;
   kafkaBrokers?: string;
+  /** More environment for this process (e.g. a test's pause). */
+  env?: Record<string, string>;
 }
 
 /**
  * One service as a real process against the test broker and databases. Its output goes straight
  * into its log file: it never depends on this process reading it, even after this one dies.
  */
-export function spawnService(name: ServiceName, { instance = 1, logFile, logLevel = "info", kafkaBrokers }: Launch): ChildProcess {
+export function spawnService(name: ServiceName, { instance = 1, logFile, logLevel = "info", kafkaBrokers, env = {} }: Launch): ChildProcess {
   mkdirSync(dirname(logFile), { recursive: true });
   const log = openSync(logFile, "a");
   try {
@@ -77,10 +86,12 @@ export function spawnService(name: ServiceName, { instance = 1, logFile, logLeve
       env: {
         ...process.env,
         PORT: String(portOf(name, instance)),
+        ...twoPhaseCommitEnv,
         DATABASE_URL: databaseUrlOf(name),
         KAFKA_BROKERS: kafkaBrokers ?? process.env.KAFKA_BROKERS ?? "127.0.0.1:19092",
         LOG_LEVEL: logLevel,
         LOG_PRETTY: "0",
+        ...env,
       },
       stdio: ["ignore", log, log],
     });
@@ -89,9 +100,9 @@ export function spawnService(name: ServiceName, { instance = 1, logFile, logLeve
   }
 }
 
-export async function startService(name: ServiceName, instance = 1): Promise<RunningService> {
+export async function startService(name: ServiceName, instance = 1, env: Record<string, string> = {}): Promise<RunningService> {
   const logFile = join(root, ".local", process.env.TEST_LOG_DIR ?? "e2e-logs", `${name}-${instance}.log`);
-  const child = spawnService(name, { instance, logFile });
+  const child = spawnService(name, { instance, logFile, env });
   const service = new RunningService(name, child);
   await waitFor(`${name} service to be ready`, async () => {
     if (service.exited) throw new Error(`${name} exited during start; see ${logFile}`);

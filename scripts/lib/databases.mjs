@@ -47,6 +47,27 @@ async function canConnect(adminUrl) {
   }
 }
 
+/**
+ * Rolls back the prepared transactions (two-phase commit, in doubt) a database still holds: a
+ * database cannot be dropped while it has some, and only a session in it can end them.
+ */
+async function rollBackInDoubt(adminUrl, database) {
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+  const client = new Client({ connectionString: url.toString() });
+  try {
+    await client.connect();
+  } catch {
+    return; // no such database yet
+  }
+  try {
+    const { rows } = await client.query("SELECT gid FROM pg_prepared_xacts WHERE database = current_database()");
+    for (const { gid } of rows) await client.query(`ROLLBACK PREPARED '${gid.replaceAll("'", "''")}'`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Creates each service's role and database if missing; `fresh` drops them first (tests). */
 export async function prepareDatabases(adminUrl, { prefix = "", fresh = false } = {}) {
   if (!(await canConnect(adminUrl))) throw new Error(`cannot connect to Postgres at ${new URL(adminUrl).host} as ${new URL(adminUrl).username}`);
@@ -55,7 +76,10 @@ export async function prepareDatabases(adminUrl, { prefix = "", fresh = false } 
   try {
     for (const service of services) {
       const name = databaseName(service, prefix);
-      if (fresh) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      if (fresh) {
+        await rollBackInDoubt(adminUrl, name);
+        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      }
       const role = await admin.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [name]);
       if (role.rowCount === 0) await admin.query(`CREATE ROLE "${name}" LOGIN PASSWORD '${name}'`);
       const db = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);

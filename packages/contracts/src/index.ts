@@ -5,4 +5,5 @@ export * from "./topics";
 export * from "./validate";
 export * from "./describe";
 export * as reasons from "./reasons";
+export * from "./two-phase-commit";
 export * from "./text";

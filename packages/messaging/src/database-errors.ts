@@ -23,5 +23,18 @@ export function looksLikeOutage(error: unknown): boolean {
   return false;
 }
 
+/**
+ * A row the work needs is locked by another transaction for longer than the lock timeout: for
+ * instance one prepared by a two-phase commit and in doubt until its coordinator decides. Not
+ * the event's fault either: wait, as the saga must, instead of dead-lettering it.
+ */
+export function waitsOnALock(error: unknown): boolean {
+  let e = error as Cause;
+  for (let depth = 0; e && depth < 4; e = e.cause as Cause, depth++) {
+    if (e.code === "55P03" || e.originalCode === "55P03" || /lock timeout/i.test(String(e.message))) return true;
+  }
+  return false;
+}
+
 /** Too busy to take the request now (pool or transaction timeout): come back in a moment. */
 export const isOverload = (error: unknown): boolean => (OVERLOAD_CODES as readonly string[]).includes(String((error as Cause)?.code));

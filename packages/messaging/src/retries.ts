@@ -1,5 +1,5 @@
 import type { ConsumerDeps, IncomingMessage, MessageOutcome, RetryControl } from "./consumer-deps";
-import { looksLikeOutage } from "./database-errors";
+import { looksLikeOutage, waitsOnALock } from "./database-errors";
 import { deadLetter } from "./dead-letter";
 import { defaults } from "./definitions";
 import { handleOnce, UnprocessableEvent, type HandlerWork } from "./idempotent-handler";
@@ -11,9 +11,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Handles one event once (see handleOnce) with bounded retries and backoff. It never gives up
  * silently: an event its handler calls unprocessable, or one that keeps failing while the
- * database is up, goes to the dead-letter topic with the reason. While the database is down it
- * waits instead: that failure says nothing about the event, and dead-lettering it would lose a
- * good event.
+ * database is up, goes to the dead-letter topic with the reason. While the database is down, or
+ * a row the event needs is locked by another transaction, it waits instead: that failure says
+ * nothing about the event, and dead-lettering it would lose a good event.
  */
 export async function handleWithRetries<Tx extends SqlTransaction>(
   deps: ConsumerDeps<Tx>,
@@ -30,12 +30,14 @@ export async function handleWithRetries<Tx extends SqlTransaction>(
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       if (error instanceof UnprocessableEvent) return deadLetter(deps, incoming, reason, attempt);
+      const locked = waitsOnALock(error);
       const databaseUp = !looksLikeOutage(error) && (await deps.databaseIsUp());
-      if (databaseUp) eventFailures++;
+      if (databaseUp && !locked) eventFailures++;
       if (eventFailures >= retry.attempts) return deadLetter(deps, incoming, reason, attempt);
       if (control.shouldStop()) throw error; // not committed: redelivered to whoever takes the partition
       const delay = Math.min(retry.maxDelayMs, retry.initialDelayMs * 2 ** Math.min(attempt - 1, 10));
-      log.warn({ err: error, attempt, databaseUp, eventId: event.id }, `handling ${event.type} failed; retrying in ${delay} ms`);
+      const why = locked ? "a row it needs is held by another transaction (a two-phase commit in doubt?)" : "failed";
+      log.warn({ err: error, attempt, databaseUp, eventId: event.id }, `handling ${event.type}: ${why}; retrying in ${delay} ms`);
       await sleep(delay);
       await control.heartbeat();
     }

@@ -11,6 +11,7 @@ import { eventConsumerPlugin } from "./plugins/event-consumer";
 import { kafkaPlugin } from "./plugins/kafka";
 import { migrationsPlugin } from "./plugins/migrations";
 import { outboxRelayPlugin } from "./plugins/outbox-relay";
+import { participantApiPlugin } from "./plugins/participant-api";
 
 export interface BuildOptions<Db> {
   env?: Env;
@@ -57,6 +58,16 @@ export function buildServiceApp<S extends ServiceName, Db extends ServiceDatabas
   app.decorate("inTransaction", inTransaction);
   // Once the docs plugin and the database have loaded: the document describes every route.
   void app.register(async (child) => definition.routes(child as ServiceApp<Db, Tx, Settings>));
+  const { token, participantPort } = config.twoPhaseCommit;
+  if (!database && definition.participant && token) {
+    void app.register(participantApiPlugin, (parent) => ({
+      token,
+      host: config.host,
+      port: participantPort,
+      db: (parent as ServiceApp<Db, Tx, Settings>).db as never,
+      definition: definition.participant!(config) as never,
+    }));
+  }
   if (!database) {
     void app.register(eventConsumerPlugin, (parent) => ({
       service: definition.name,

@@ -9,6 +9,12 @@ export interface ServiceConfig<Settings = unknown> {
   kafkaBrokers: string[];
   logLevel: string;
   logPretty: boolean;
+  /**
+   * The two-phase commit: the secret the coordinator sends to every participant's API, which
+   * refuses any request without it (unset: no participant API, and no two-phase commit), and the
+   * internal port a participant's API listens on.
+   */
+  twoPhaseCommit: { token: string | null; participantPort: number };
   /** What only this service reads (e.g. the delivery service's SERVED_COUNTRIES), already checked. */
   settings: Settings;
 }
@@ -41,16 +47,21 @@ export function loadConfig<Settings = Record<string, never>>(
   const role = `${service}_service`;
   const kafkaBrokers = (env.KAFKA_BROKERS || "127.0.0.1:9092").split(",").map((b) => b.trim()).filter(Boolean);
   if (kafkaBrokers.length === 0) throw new Error(`KAFKA_BROKERS names no broker: "${env.KAFKA_BROKERS}"`);
+  const port = integer(env, "PORT", services[service].port, 0, 65535);
+  const token = env.TWO_PHASE_COMMIT_TOKEN || null;
+  if (token !== null && token.length < 16) throw new Error("TWO_PHASE_COMMIT_TOKEN must be at least 16 characters: it is the participant API's only lock");
   return {
     service,
     host: env.HOST || "127.0.0.1",
-    port: integer(env, "PORT", services[service].port, 0, 65535),
+    port,
     // Each service has its own database and role; the default is the one `pnpm start` prepares
     // on its Postgres cluster (127.0.0.1:5433).
     databaseUrl: env.DATABASE_URL || `postgresql://${role}:${role}@127.0.0.1:5433/${role}`,
     kafkaBrokers,
     logLevel: env.LOG_LEVEL || "info",
     logPretty: env.LOG_PRETTY === "1" || env.LOG_PRETTY === "true",
+    // Beside the public port by default: 3102 for the user service's 3002.
+    twoPhaseCommit: { token, participantPort: integer(env, "PARTICIPANT_PORT", port === 0 ? 0 : port + 100, 0, 65535) },
     settings: readSettings(env),
   };
 }

@@ -12,6 +12,7 @@ describe("loadConfig", () => {
       kafkaBrokers: ["127.0.0.1:9092"],
       logLevel: "info",
       logPretty: false,
+      twoPhaseCommit: { token: null, participantPort: 3103 },
       settings: {},
     });
   });
@@ -32,6 +33,8 @@ describe("loadConfig", () => {
       KAFKA_BROKERS: "kafka-1:9092, kafka-2:9092 ,,",
       LOG_LEVEL: "debug",
       LOG_PRETTY: "true",
+      TWO_PHASE_COMMIT_TOKEN: "a-secret-of-sixteen-chars",
+      PARTICIPANT_PORT: "9100",
     });
     expect(config).toEqual({
       service: "order",
@@ -41,6 +44,7 @@ describe("loadConfig", () => {
       kafkaBrokers: ["kafka-1:9092", "kafka-2:9092"],
       logLevel: "debug",
       logPretty: true,
+      twoPhaseCommit: { token: "a-secret-of-sixteen-chars", participantPort: 9100 },
       settings: {},
     });
   });
@@ -76,6 +80,16 @@ describe("loadConfig", () => {
       if (saved === undefined) delete process.env.LOG_LEVEL;
       else process.env.LOG_LEVEL = saved;
     }
+  });
+});
+
+describe("the two-phase commit's participant API", () => {
+  test("given no PARTICIPANT_PORT, then it listens 100 above the public port", () => {
+    expect(loadConfig("user", { PORT: "4002" }).twoPhaseCommit.participantPort).toBe(4102);
+  });
+
+  test("given a token shorter than 16 characters, then loading fails: the token is the API's only lock", () => {
+    expect(() => loadConfig("user", { TWO_PHASE_COMMIT_TOKEN: "short" })).toThrow(/at least 16 characters/);
   });
 });
 

@@ -1,8 +1,9 @@
 import type { PrismaPg } from "@prisma/adapter-pg";
-import type { ServiceName } from "@saga-shop/contracts";
+import type { Participant, ServiceName } from "@saga-shop/contracts";
 import type { BeforeCommit, Emit, HandlersOf, SqlTransaction, TransactionRunner } from "@saga-shop/messaging";
 import type { ServiceConfig, SettingsReader } from "./config";
 import type { HttpApp } from "./http";
+import type { ParticipantDefinition } from "./plugins/participant-api";
 
 /** What a generated Prisma client offers that the kit relies on. */
 export interface ServiceDatabase<Tx extends SqlTransaction> extends TransactionRunner<Tx> {
@@ -38,4 +39,6 @@ export interface ServiceDefinition<S extends ServiceName, Db extends ServiceData
   beforeCommit?: BeforeCommit<Tx>;
   /** Its HTTP routes, registered as a plugin of the service's app. */
   routes(app: ServiceApp<Db, Tx, Settings>): void | Promise<void>;
+  /** Its part in the two-phase commit, for a participant (user, payment, delivery). */
+  participant?(config: ServiceConfig<Settings>): ParticipantDefinition<Participant, Tx>;
 }

@@ -5,7 +5,7 @@ import { isOverload } from "@saga-shop/messaging";
 import { Type, type TSchema } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { Value } from "@sinclair/typebox/value";
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifySchemaCompiler } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifySchemaCompiler } from "fastify";
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import { registerApiDocs, StringEnum, type ApiDocs } from "./api-docs";
@@ -15,7 +15,7 @@ const createFastify = (logger: Logger) =>
     // The service's own logger is the app's (`app.log`), for its plugins and routes too.
     loggerInstance: logger as FastifyBaseLogger,
     // Per-request lines would drown the saga's story; refusals and failures are logged below.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // A plugin may wait for its dependency to come back (Kafka restarting, a consumer group still
     // holding a killed member): fastify's 10 s would fail starts that succeed a little later.
     pluginTimeout: 120_000,

@@ -5,6 +5,7 @@ import { deliveryEventHandlers } from "./delivery-events";
 import { readDeliverySettings, type DeliverySettings } from "./delivery-settings";
 import { deliveryRoutes } from "./delivery-routes";
 import { PrismaClient, type Prisma } from "./generated/prisma/client";
+import { deliveryParticipant } from "./delivery-participant";
 
 export const deliveryService: ServiceDefinition<"delivery", PrismaClient, Prisma.TransactionClient, DeliverySettings> = {
   name: "delivery",
@@ -14,6 +15,8 @@ export const deliveryService: ServiceDefinition<"delivery", PrismaClient, Prisma
   settings: readDeliverySettings,
   // The same local step, triggered by an event (choreography) or a command (orchestration).
   handlers: (config) => ({ ...deliveryEventHandlers(config), ...deliveryCommandHandlers(config) }),
+  // The same local step again, as a participant of the two-phase commit.
+  participant: deliveryParticipant,
   routes: deliveryRoutes,
 };
 

@@ -9,8 +9,10 @@ import { replayProblem, requestFingerprint } from "./idempotency";
 import { orderProblem, orderTotal } from "./order-rules";
 import { startSaga } from "./saga-manager";
 import { apiNameOf, apiNames, modelNamed, TransactionModel } from "./transaction-models";
+import type { OrderSettings } from "./order-settings";
+import { twoPhaseCommitCoordinator } from "./two-phase-commit";
 
-type OrderApp = ServiceApp<PrismaClient, Prisma.TransactionClient>;
+type OrderApp = ServiceApp<PrismaClient, Prisma.TransactionClient, OrderSettings>;
 
 const OrderId = Type.Object({ id: Type.String({ format: "uuid" }) });
 export const PlaceOrderBody = Type.Object(
@@ -61,6 +63,18 @@ const OrderDetail = Type.Object({
   ...OrderSummary.properties,
   items: Type.Unsafe<Prisma.JsonValue>(Type.Array(storedJson(OrderItem))),
   shippingAddress: storedJson(ShippingAddress),
+  twoPhaseCommit: Nullable(
+    Type.Object(
+      {
+        decision: Nullable(StringEnum(["COMMIT", "ABORT"])),
+        reason: Nullable(Type.String()),
+        startedAt: DateTime,
+        decidedAt: Nullable(DateTime),
+        completedAt: Nullable(DateTime),
+      },
+      { description: "for a two-phase commit: the coordinator's log (how long its locks were held: startedAt to completedAt)" },
+    ),
+  ),
   history: Type.Array(
     Type.Object({
       type: Type.String({ description: "the event, command or reply, e.g. CreditReserved" }),
@@ -76,6 +90,10 @@ const placeOrderSchema = {
   body: PlaceOrderBody,
   headers: PlaceOrderHeaders,
   response: {
+    201: Type.Object(
+      { id: Type.String({ format: "uuid" }), status: Status, totalCents: Type.Integer() },
+      { description: "a two-phase commit that ended: APPROVED, or REJECTED (GET /orders/{id} says why)" },
+    ),
     202: Type.Object(
       { id: Type.String({ format: "uuid" }), status: Status, totalCents: Type.Integer() },
       { description: "accepted (or, for a retried Idempotency-Key, the order it created); follow it at GET /orders/{id}" },
@@ -117,14 +135,16 @@ const summary = (order: Order) => ({
 
 export function orderRoutes(app: OrderApp): void {
   const { db } = app;
+  const coordinator = twoPhaseCommitCoordinator(app);
   const existingFor = (idempotencyKey: string | undefined) =>
     idempotencyKey ? db.order.findUnique({ where: { idempotencyKey } }) : Promise.resolve(null);
 
   app.post("/orders", { schema: placeOrderSchema }, async (request, reply) => {
     const idempotencyKey = request.headers["idempotency-key"];
+    // A two-phase commit answers once it knows the outcome: 201 with it; a saga answers at once.
     const accepted = (order: Order, replayed: boolean) =>
       reply
-        .status(202)
+        .status(order.transaction === TransactionModel.TWO_PHASE_COMMIT && order.status !== "PENDING" ? 201 : 202)
         .header("idempotent-replayed", String(replayed))
         .send({ id: order.id, status: order.status, totalCents: order.totalCents });
 
@@ -146,6 +166,9 @@ export function orderRoutes(app: OrderApp): void {
     const totalCents = orderTotal(items);
     const saga = startsSaga(id);
     const model = modelNamed(transaction);
+    if (model === TransactionModel.TWO_PHASE_COMMIT && !coordinator.enabled) {
+      throw new HttpError(422, "the two-phase commit is not configured on this order service (TWO_PHASE_COMMIT_TOKEN)");
+    }
     try {
       // The order and what starts its saga commit together, or neither does: in the choreography
       // the event everyone reacts to, in the orchestration the manager's saga and first command.
@@ -168,12 +191,16 @@ export function orderRoutes(app: OrderApp): void {
           const first = startSaga({ userId, totalCents, paymentToken, shippingAddress });
           await tx.sagaInstance.create({ data: { orderId: id, state: first.state } });
           await emit([first.command!], saga);
+        } else if (model === TransactionModel.TWO_PHASE_COMMIT) {
+          // Logged before anything is prepared: a coordinator that dies from here on is recovered.
+          await coordinator.begin(tx, id);
         } else {
           await emit([{ type: "OrderCreated", payload: { userId, totalCents, items, paymentToken, shippingAddress } }], saga);
         }
         return order;
       });
-      return accepted(order, false);
+      // The client waits for the two-phase commit, all four databases, to end.
+      return accepted(model === TransactionModel.TWO_PHASE_COMMIT ? await coordinator.run(order) : order, false);
     } catch (error) {
       // Two requests with one key raced: the unique key made the loser wait for the winner's
       // commit, so no second order exists; the loser answers as a later retry would.
@@ -187,13 +214,20 @@ export function orderRoutes(app: OrderApp): void {
   app.get("/orders/:id", { schema: getOrderSchema }, async (request) => {
     const order = await db.order.findUnique({
       where: { id: request.params.id },
-      include: { history: { orderBy: [{ occurredAt: "asc" }, { eventId: "asc" }] } },
+      include: { history: { orderBy: [{ occurredAt: "asc" }, { eventId: "asc" }] }, twoPhaseCommit: true },
     });
     if (!order) throw notFound(`order ${request.params.id}`);
     return {
       ...summary(order),
       items: order.items,
       shippingAddress: order.shippingAddress,
+      twoPhaseCommit: order.twoPhaseCommit ? {
+        decision: order.twoPhaseCommit.decision,
+        reason: order.twoPhaseCommit.reason,
+        startedAt: order.twoPhaseCommit.startedAt,
+        decidedAt: order.twoPhaseCommit.decidedAt,
+        completedAt: order.twoPhaseCommit.completedAt,
+      } : null,
       history: order.history.map((step) => ({
         type: step.type,
         service: step.service,

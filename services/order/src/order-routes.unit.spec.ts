@@ -75,6 +75,7 @@ describe("GET /orders/:id", () => {
         { sku: "pen", quantity: 1, unitPriceCents: 100 },
       ],
       shippingAddress: { line1: "1 Main St", city: "Seoul", postalCode: "04524", country: "KR" },
+      twoPhaseCommit: null,
       history: [
         { type: "OrderCreated", service: "order", occurredAt: "2026-03-01T10:00:00.123Z", summary: "order 7b50a18f created" },
         { type: "PaymentFailed", service: "payment", occurredAt: "2026-03-01T10:00:01.500Z", summary: "payment failed: card declined" },

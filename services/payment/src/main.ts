@@ -4,6 +4,7 @@ import { PrismaClient, type Prisma } from "./generated/prisma/client";
 import { paymentCommandHandlers } from "./payment-commands";
 import { paymentEventHandlers } from "./payment-events";
 import { paymentRoutes } from "./payment-routes";
+import { paymentParticipant } from "./payment-participant";
 
 export const paymentService: ServiceDefinition<"payment", PrismaClient, Prisma.TransactionClient> = {
   name: "payment",
@@ -12,6 +13,8 @@ export const paymentService: ServiceDefinition<"payment", PrismaClient, Prisma.T
   createDatabase: (adapter) => new PrismaClient({ adapter }),
   // The same local steps, triggered by events (choreography) or commands (orchestration).
   handlers: () => ({ ...paymentEventHandlers(), ...paymentCommandHandlers() }),
+  // The same local step again, as a participant of the two-phase commit.
+  participant: paymentParticipant,
   routes: paymentRoutes,
 };
 

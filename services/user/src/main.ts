@@ -4,6 +4,7 @@ import { creditCommandHandlers } from "./credit-commands";
 import { creditEventHandlers } from "./credit-events";
 import { PrismaClient, type Prisma } from "./generated/prisma/client";
 import { userRoutes } from "./user-routes";
+import { creditParticipant } from "./credit-participant";
 
 export const userService: ServiceDefinition<"user", PrismaClient, Prisma.TransactionClient> = {
   name: "user",
@@ -12,6 +13,8 @@ export const userService: ServiceDefinition<"user", PrismaClient, Prisma.Transac
   createDatabase: (adapter) => new PrismaClient({ adapter }),
   // The same local steps, triggered by events (choreography) or commands (orchestration).
   handlers: () => ({ ...creditEventHandlers(), ...creditCommandHandlers() }),
+  // The same local step again, as a participant of the two-phase commit.
+  participant: creditParticipant,
   routes: userRoutes,
 };
 
