@@ -1,6 +1,7 @@
 // Four kinds of test, each runnable alone: `pnpm jest --selectProjects unit|int|e2e|chaos`.
 // unit: pure, no I/O. int: real Postgres + real Kafka. e2e: the four services as processes.
 // chaos: the services killed, the broker and the database restarted (`pnpm test:chaos` only).
+// demo: the blocking demonstration of the two-phase commit (`pnpm demo:2pc-blocking`).
 const swc = ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }];
 const shared = {
   transform: { "^.+\\.[tj]s$": swc },
@@ -12,5 +13,12 @@ const shared = {
 };
 const project = (displayName, pattern) => ({ ...shared, displayName, testMatch: [`<rootDir>/**/${pattern}`], testPathIgnorePatterns: ["/node_modules/", "/dist/"] });
 module.exports = {
-  projects: [project("unit", "*.unit.spec.ts"), project("int", "*.int.spec.ts"), project("e2e", "*.e2e.spec.ts"), project("chaos", "*.chaos.spec.ts")],
+  projects: [
+    project("unit", "*.unit.spec.ts"),
+    project("int", "*.int.spec.ts"),
+    project("e2e", "*.e2e.spec.ts"),
+    project("chaos", "*.chaos.spec.ts"),
+    // The demos (`pnpm demo:2pc-blocking`): real processes, a story told as it happens, checked as it goes.
+    project("demo", "*.demo.spec.ts"),
+  ],
 };

@@ -8,15 +8,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { databaseServer, prepareDatabases } from "./lib/databases.mjs";
 import { environments } from "./lib/environments.mjs";
-import { kafka, root, run } from "./lib/run.mjs";
+import { jest, withInfrastructure } from "./lib/infrastructure.mjs";
+import { root, run } from "./lib/run.mjs";
 
 const started = Date.now();
 const environment = environments.chaos;
-const broker = environment.kafka;
-const brokers = environment.brokers;
-const postgres = databaseServer(environment);
 const resultsDir = join(root, "results");
 const partsDir = join(resultsDir, "chaos");
 const seed = process.env.CHAOS_SEED ?? String(Date.now() % 1_000_000);
@@ -30,38 +27,21 @@ rmSync(join(root, ".local", "chaos-logs"), { recursive: true, force: true });
 rmSync(partsDir, { recursive: true, force: true });
 let exitCode = 1;
 try {
-  // Fresh each run: the suite kills this cluster's postmaster, so nothing of another run may linger.
-  postgres.cluster?.reset();
-  postgres.start();
-  if (!postgres.own) console.log("chaos: PG_ADMIN_URL is set, so the Postgres restart and crash are left out (the suite only disrupts a cluster of its own)");
-  await prepareDatabases(postgres.adminUrl, { prefix: environment.dbPrefix, fresh: true });
-  kafka("reset", broker);
-  kafka("start", broker);
-  const env = {
-    ...process.env,
-    ...broker,
-    KAFKA_BROKERS: brokers,
-    PG_ADMIN_URL: postgres.adminUrl,
-    // Set only for a cluster of the suite's own: the one Postgres it may restart and kill.
-    CHAOS_POSTGRES_CLUSTER: postgres.own ? environment.name : "",
-    TEST_DB_PREFIX: environment.dbPrefix,
-    TEST_PORT_BASE: String(environment.portBase),
-    TEST_LOG_DIR: "chaos-logs",
-    CHAOS_SEED: seed,
-  };
-  run(process.execPath, [join(root, "packages/messaging/dist/create-topics.js")], { env });
-  const jest = join(root, "node_modules", "jest", "bin", "jest.js");
-  run(process.execPath, [jest, "--runInBand", "--selectProjects", "chaos", ...process.argv.slice(2)], { env });
-  exitCode = 0;
+  // A cluster of its own, fresh each run: the suite kills its postmaster, so nothing of another run may linger.
+  await withInfrastructure(environment, { freshCluster: true }, (env, postgres) => {
+    if (!postgres.own) console.log("chaos: PG_ADMIN_URL is set, so the Postgres restart and crash are left out (the suite only disrupts a cluster of its own)");
+    const suiteEnv = {
+      ...env,
+      // Set only for a cluster of the suite's own: the one Postgres it may restart and kill.
+      CHAOS_POSTGRES_CLUSTER: postgres.own ? environment.name : "",
+      TEST_LOG_DIR: "chaos-logs",
+      CHAOS_SEED: seed,
+    };
+    jest(["chaos"], process.argv.slice(2), suiteEnv);
+    exitCode = 0;
+  });
 } catch (error) {
   console.error(error.message);
-} finally {
-  kafka("stop", broker);
-  try {
-    postgres.stop();
-  } catch (error) {
-    console.error(`chaos: ${error.message}`);
-  }
 }
 
 // One summary of every part that ran.

@@ -87,6 +87,8 @@ export function spawnService(name: ServiceName, { instance = 1, logFile, logLeve
         ...process.env,
         PORT: String(portOf(name, instance)),
         ...twoPhaseCommitEnv,
+        // A coordinator restarted under its name resumes its own two-phase commits at once.
+        ...(name === "order" && { COORDINATOR_ID: `order-${instance}` }),
         DATABASE_URL: databaseUrlOf(name),
         KAFKA_BROKERS: kafkaBrokers ?? process.env.KAFKA_BROKERS ?? "127.0.0.1:19092",
         LOG_LEVEL: logLevel,

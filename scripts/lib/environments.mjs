@@ -1,5 +1,5 @@
 // Where each root command runs its own Kafka broker, Postgres cluster and services: start, test,
-// chaos and bench never share one, so any of them can run beside the others.
+// chaos, bench and the demos never share one, so any of them can run beside the others.
 //
 // SAGA_PORT_SHIFT=<n> moves every port of every command by n (e.g. 100: `pnpm start` on
 // 3101-3104, Kafka 9192, Postgres 5533), so that two checkouts can run side by side; each
@@ -32,6 +32,7 @@ export const environments = {
   test: environment("test", 10_000, { portBase: 4000, dbPrefix: "test_" }),
   chaos: environment("chaos", 30_000, { portBase: 5000, dbPrefix: "chaos_" }),
   bench: environment("bench", 40_000, { portBase: 6000, dbPrefix: "bench_" }),
+  demo: environment("demo", 50_000, { portBase: 7000, dbPrefix: "demo_" }),
 };
 
 /** The port of `service` under `environment`, from the saga map's default port. */

@@ -34,6 +34,10 @@ export function topicOfType(type: EventType): string {
   return kind === "command" ? commandTopicOf(consumers[0]!) : replyTopicOf(consumers[0]!);
 }
 
+/** The topic one message goes to: its type's (an event's is its producer's events topic). */
+export const topicOfMessage = (message: Pick<SagaEvent, "type" | "producer">): string =>
+  kindOf(message.type) === "event" ? topicOf(message.producer) : topicOfType(message.type);
+
 /** The topics carrying `types`. */
 export const topicsCarrying = (types: readonly EventType[]): string[] => [...new Set(types.map(topicOfType))];
 

@@ -53,7 +53,15 @@ export async function consumeBatch<Tx extends SqlTransaction>(
     });
   } catch (error) {
     deps.logger.debug({ err: error, events: pending.length }, "batch transaction failed; handling its events one by one");
-    for (const { index, work } of pending) outcomes[index] = await handleWithRetries(deps, work, batch[index]!, control);
+    for (const [k, { index, work }] of pending.entries()) {
+      outcomes[index] = await handleWithRetries(deps, work, batch[index]!, control);
+      // The messages after one that waits wait too: one partition, one order.
+      if (outcomes[index] === "waits") {
+        for (const later of pending.slice(k + 1)) outcomes[later.index] = "waits";
+        for (let i = index + 1; i < batch.length; i++) outcomes[i] = "waits";
+        break;
+      }
+    }
   }
   return outcomes;
 }

@@ -22,7 +22,12 @@ export interface ConsumerDeps<Tx extends SqlTransaction> {
 /** Handles events in one transaction: handleAllOnce itself, or a group commit around it. */
 export type CommitEvents<Tx> = (work: HandlerWork<Tx>[]) => Promise<HandleOutcome[]>;
 
-export type MessageOutcome = "processed" | "duplicate" | "ignored" | "dead-lettered";
+/**
+ * What became of a message. "waits": not handled, a row it needs being locked by another
+ * transaction (a two-phase commit in doubt); it is taken again later, and the messages after it
+ * on its partition wait with it, so that one saga's order holds.
+ */
+export type MessageOutcome = "processed" | "duplicate" | "ignored" | "dead-lettered" | "waits";
 
 export interface MessageSource {
   topic: string;

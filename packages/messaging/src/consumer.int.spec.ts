@@ -55,6 +55,8 @@ const behaviour = new Map<string, Behaviour>();
 const calls = new Map<string, number>();
 
 async function addWidget(tx: PgTx, orderId: string) {
+  // As a service's pool does (createPool): a row held longer than this fails the statement.
+  await tx.$executeRaw`SELECT set_config('lock_timeout', '300ms', true)`;
   await tx.$executeRaw`
     INSERT INTO widgets (order_id, note) VALUES (${orderId}::uuid, 'credit reserved')
     ON CONFLICT (order_id) DO UPDATE SET hits = widgets.hits + 1`;
@@ -284,6 +286,33 @@ describe("startEventConsumer", () => {
     expect(deadLetters.messages.length).toBe(lettersBefore);
     const freshOrders = new Set(fresh.map((e) => e.orderId));
     expect(new Map([...calls].filter(([orderId]) => !freshOrders.has(orderId)))).toEqual(callsBefore);
+  });
+});
+
+describe("startEventConsumer and a row locked by another transaction (a two-phase commit in doubt)", () => {
+  test("the event waits, not dead-lettered, and the one behind it on its partition with it; other partitions go on; both are handled once the lock is gone", async () => {
+    const [locked, behind, elsewhere] = [creditReserved(), creditReserved(), creditReserved()];
+    await db.pool.query("INSERT INTO widgets (order_id, note) VALUES ($1, 'held')", [locked.orderId]);
+    const holder = await db.pool.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT * FROM widgets WHERE order_id = $1 FOR UPDATE", [locked.orderId]);
+      await produce(asMessage(locked, 0));
+      await produce(asMessage(behind, 0));
+      await produce(asMessage(elsewhere, 1));
+      await waitForEffect(elsewhere.orderId);
+      await sleep(1500); // several attempts' worth of lock timeouts and pauses
+      expect(await widget(behind.orderId)).toBeUndefined();
+      expect(await processedRows(locked.id)).toBe(0);
+    } finally {
+      await holder.query("ROLLBACK");
+      holder.release();
+    }
+    await waitForEffect(behind.orderId);
+    expect(await widget(locked.orderId)).toEqual({ hits: 2 });
+    expect(await processedRows(locked.id)).toBe(1);
+    await deadLetters.caughtUp();
+    expect(deadLetters.messages.filter((m) => m.key?.toString() === locked.orderId)).toEqual([]);
   });
 });
 

@@ -44,6 +44,8 @@ export const defaults = {
      * (long polling). At 50 ms four idle services and the broker kept a third of a core busy.
      */
     maxWaitTimeInMs: 1_000,
+    /** How long a partition rests when one of its messages waits on a locked row, before it is taken again. */
+    lockedRowPauseMs: 1_000,
   },
   relay: {
     /** Rows per Kafka request. */

@@ -46,7 +46,7 @@ export async function startEventConsumer<Tx extends SqlTransaction>(
     eachBatchAutoResolve: false,
     // Every partition of a fetch at once: their batches meet in one group commit.
     partitionsConsumedConcurrently,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, pause }) => {
       const control = { heartbeat, shouldStop: () => !isRunning() || isStale() };
       // kafkajs heartbeats only between batches. Under load a batch can wait on a busy CPU or
       // database longer than the session timeout; without these the broker drops the member, the
@@ -56,12 +56,22 @@ export async function startEventConsumer<Tx extends SqlTransaction>(
         for (let start = 0; start < batch.messages.length; start += maxEventsPerChunk) {
           if (control.shouldStop()) break;
           const chunk = batch.messages.slice(start, start + maxEventsPerChunk);
-          await consumeBatch(
+          const outcomes = await consumeBatch(
             deps,
             chunk.map((message) => ({ message, source: { topic: batch.topic, partition: batch.partition, offset: message.offset } })),
             control,
             commit,
           );
+          const waiting = outcomes.indexOf("waits");
+          if (waiting >= 0) {
+            // Done up to the one that waits; the partition rests, the others go on, and it is
+            // fetched again from that message when it resumes.
+            if (waiting > 0) resolveOffset(chunk[waiting - 1]!.offset);
+            await commitOffsetsIfNecessary();
+            const resume = pause();
+            setTimeout(resume, defaults.consumer.lockedRowPauseMs).unref();
+            break;
+          }
           resolveOffset(chunk.at(-1)!.offset);
           await heartbeat();
           await commitOffsetsIfNecessary();

@@ -1,4 +1,4 @@
-import { topicOfType, type SagaEvent } from "@saga-shop/contracts";
+import { topicOfMessage, type SagaEvent } from "@saga-shop/contracts";
 
 /**
  * The one thing the outbox needs from a database transaction: run a parameterised statement.
@@ -17,7 +17,7 @@ export async function addToOutbox(tx: SqlTransaction, events: readonly SagaEvent
     INSERT INTO outbox (event_id, topic, key, event)
     SELECT event_id, topic, key, event FROM unnest(
       ${events.map((e) => e.id)}::uuid[],
-      ${events.map((e) => topicOfType(e.type))}::text[],
+      ${events.map(topicOfMessage)}::text[],
       ${events.map((e) => e.orderId)}::text[],
       ${events.map((e) => JSON.stringify(e))}::jsonb[]
     ) WITH ORDINALITY AS r(event_id, topic, key, event, n)

@@ -11,9 +11,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Handles one event once (see handleOnce) with bounded retries and backoff. It never gives up
  * silently: an event its handler calls unprocessable, or one that keeps failing while the
- * database is up, goes to the dead-letter topic with the reason. While the database is down, or
- * a row the event needs is locked by another transaction, it waits instead: that failure says
- * nothing about the event, and dead-lettering it would lose a good event.
+ * database is up, goes to the dead-letter topic with the reason. While the database is down it
+ * waits instead: that failure says nothing about the event, and dead-lettering it would lose a
+ * good event. A row it needs locked by another transaction makes it wait too, but elsewhere:
+ * it answers "waits", and the consumer takes it again a little later.
  */
 export async function handleWithRetries<Tx extends SqlTransaction>(
   deps: ConsumerDeps<Tx>,
@@ -30,14 +31,18 @@ export async function handleWithRetries<Tx extends SqlTransaction>(
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       if (error instanceof UnprocessableEvent) return deadLetter(deps, incoming, reason, attempt);
-      const locked = waitsOnALock(error);
+      // A row held by another transaction: no use waiting here, holding up the other partitions
+      // (kafkajs fetches again only when every partition's batch of a fetch is done).
+      if (waitsOnALock(error)) {
+        log.warn({ eventId: event.id }, `${event.type} waits: a row it needs is held by another transaction (a two-phase commit in doubt?); it will be taken again`);
+        return "waits";
+      }
       const databaseUp = !looksLikeOutage(error) && (await deps.databaseIsUp());
-      if (databaseUp && !locked) eventFailures++;
+      if (databaseUp) eventFailures++;
       if (eventFailures >= retry.attempts) return deadLetter(deps, incoming, reason, attempt);
       if (control.shouldStop()) throw error; // not committed: redelivered to whoever takes the partition
       const delay = Math.min(retry.maxDelayMs, retry.initialDelayMs * 2 ** Math.min(attempt - 1, 10));
-      const why = locked ? "a row it needs is held by another transaction (a two-phase commit in doubt?)" : "failed";
-      log.warn({ err: error, attempt, databaseUp, eventId: event.id }, `handling ${event.type}: ${why}; retrying in ${delay} ms`);
+      log.warn({ err: error, attempt, databaseUp, eventId: event.id }, `handling ${event.type} failed; retrying in ${delay} ms`);
       await sleep(delay);
       await control.heartbeat();
     }

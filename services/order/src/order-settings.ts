@@ -11,6 +11,13 @@ export interface OrderSettings {
      */
     pauseBeforeDecisionMs: number;
     pauseAfterDecisionMs: number;
+    /**
+     * This coordinator's name in the log (COORDINATOR_ID; by default one of its own per process):
+     * restarted under the same name it resumes its unfinished transactions at once; any other
+     * coordinator waits until their lease (`leaseMs`, TWO_PHASE_COMMIT_LEASE_MS) has run out.
+     */
+    coordinatorId: string | null;
+    leaseMs: number;
   };
 }
 
@@ -39,6 +46,8 @@ export function readOrderSettings(env: Env): OrderSettings {
       participantUrls,
       pauseBeforeDecisionMs: milliseconds(env, "TWO_PHASE_COMMIT_PAUSE_BEFORE_DECISION_MS"),
       pauseAfterDecisionMs: milliseconds(env, "TWO_PHASE_COMMIT_PAUSE_AFTER_DECISION_MS"),
+      coordinatorId: env.COORDINATOR_ID || null,
+      leaseMs: milliseconds(env, "TWO_PHASE_COMMIT_LEASE_MS") || 10_000,
     },
   };
 }

@@ -7,6 +7,8 @@ describe("readOrderSettings", () => {
         participantUrls: { user: "http://127.0.0.1:3102", payment: "http://127.0.0.1:3103", delivery: "http://127.0.0.1:3104" },
         pauseBeforeDecisionMs: 0,
         pauseAfterDecisionMs: 0,
+        coordinatorId: null,
+        leaseMs: 10_000,
       },
     });
   });

@@ -22,8 +22,7 @@ import { decide, PRESUMED_ABORT, type Ballot, type Decision } from "./two-phase-
 type OrderApp = ServiceApp<PrismaClient, Prisma.TransactionClient, OrderSettings>;
 type Order = Prisma.OrderGetPayload<object>;
 
-const LEASE_MS = 10_000;
-const RENEW_EVERY_MS = 3_000;
+
 const RECOVER_EVERY_MS = 5_000;
 const CALL_TIMEOUT_MS = 10_000;
 /** How long a request waits for phase two before answering; the coordinator keeps trying after. */
@@ -36,8 +35,11 @@ const money = (cents: number) => (cents / 100).toFixed(2);
 export type Coordinator = ReturnType<typeof twoPhaseCommitCoordinator>;
 
 export function twoPhaseCommitCoordinator(app: OrderApp) {
-  const me = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const { participantUrls, pauseBeforeDecisionMs, pauseAfterDecisionMs } = app.config.settings.twoPhaseCommit;
+  const { participantUrls, pauseBeforeDecisionMs, pauseAfterDecisionMs, coordinatorId, leaseMs } = app.config.settings.twoPhaseCommit;
+  const me = coordinatorId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const renewEveryMs = Math.max(100, Math.floor(leaseMs / 3));
+  /** The transactions a request of this process is running: recovery leaves them alone. */
+  const inFlight = new Set<string>();
   const token = app.config.twoPhaseCommit.token;
   const { db, log } = app;
 
@@ -68,9 +70,9 @@ export function twoPhaseCommitCoordinator(app: OrderApp) {
   async function withLease<T>(orderId: string, work: () => Promise<T>): Promise<T> {
     const renew = setInterval(() => {
       db.twoPhaseCommit
-        .updateMany({ where: { orderId, coordinator: me, completedAt: null }, data: { leaseUntil: new Date(Date.now() + LEASE_MS) } })
+        .updateMany({ where: { orderId, coordinator: me, completedAt: null }, data: { leaseUntil: new Date(Date.now() + leaseMs) } })
         .catch((error) => log.warn({ err: error, orderId }, "could not renew the two-phase commit's lease"));
-    }, RENEW_EVERY_MS);
+    }, renewEveryMs);
     try {
       return await work();
     } finally {
@@ -192,16 +194,20 @@ export function twoPhaseCommitCoordinator(app: OrderApp) {
         log.warn({ orderId: order.id, err: error }, `two-phase commit of order ${order.id}: phase two not finished yet; the coordinator keeps trying`);
       }
       return db.order.findUniqueOrThrow({ where: { id: order.id } });
-    });
+    }).finally(() => inFlight.delete(order.id));
   }
 
-  /** Takes over the log's unfinished transactions whose coordinator's lease ran out, and ends them. */
+  /**
+   * Takes over the log's unfinished transactions and ends them: its own from before a restart at
+   * once (none is in flight in a process just started), another coordinator's once its lease ran out.
+   */
   async function recover(): Promise<void> {
-    const stale = await db.twoPhaseCommit.findMany({ where: { completedAt: null, leaseUntil: { lt: new Date() } }, orderBy: { startedAt: "asc" }, take: 50 });
+    const takeable = (now: Date) => ({ completedAt: null, OR: [{ leaseUntil: { lt: now } }, { coordinator: me, orderId: { notIn: [...inFlight] } }] });
+    const stale = await db.twoPhaseCommit.findMany({ where: takeable(new Date()), orderBy: { startedAt: "asc" }, take: 50 });
     for (const row of stale) {
       const claimed = await db.twoPhaseCommit.updateMany({
-        where: { orderId: row.orderId, completedAt: null, leaseUntil: { lt: new Date() } },
-        data: { coordinator: me, leaseUntil: new Date(Date.now() + LEASE_MS) },
+        where: { orderId: row.orderId, ...takeable(new Date()) },
+        data: { coordinator: me, leaseUntil: new Date(Date.now() + leaseMs) },
       });
       if (claimed.count === 0) continue; // another coordinator took it
       await withLease(row.orderId, async () => {
@@ -219,9 +225,11 @@ export function twoPhaseCommitCoordinator(app: OrderApp) {
   const inDoubt = async () =>
     Object.fromEntries(await Promise.all(participants.map(async (p) => [p, await call<InDoubt>(p, "/2pc/in-doubt").catch((e) => messageOf(e))] as const)));
 
-  /** A new coordinator log entry, in the transaction that creates the order. */
-  const begin = (tx: Prisma.TransactionClient, orderId: string) =>
-    tx.twoPhaseCommit.create({ data: { orderId, participants: ["order", ...participants], coordinator: me, leaseUntil: new Date(Date.now() + LEASE_MS) } });
+  /** A new coordinator log entry, in the transaction that creates the order; `run` takes it from there. */
+  const begin = (tx: Prisma.TransactionClient, orderId: string) => {
+    inFlight.add(orderId); // from now on, recovery leaves it to the request
+    return tx.twoPhaseCommit.create({ data: { orderId, participants: ["order", ...participants], coordinator: me, leaseUntil: new Date(Date.now() + leaseMs) } });
+  };
 
   // Recovery at start and then every few seconds: a dead coordinator's transactions end soon after its lease.
   let timer: NodeJS.Timeout | undefined;
