@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { serviceNames } from "../e2e/support/system";
-import { diff, rowCount, snapshotAll, unsentOutboxRows } from "./support/db";
+import { diff, inDoubt, rowCount, snapshotAll, unsentOutboxRows } from "./support/db";
 import { disrupt, planDisruptions, type DisruptionRecord } from "./support/disruptions";
 import { chaosEnv, progress, seededRandom, writeFigures } from "./support/env";
 import { sagaTopicList, groups, messageCount, readTopics, resetToEarliest, topicOffsets, withAdmin } from "./support/kafka";
@@ -8,7 +8,7 @@ import { createUsers, models, placeReliably, planOrders, pool, scenarios, waitUn
 import { Fleet } from "./support/processes";
 import { verifyOrders, type Verdict } from "./support/verify";
 
-// 1-3 and 7 of "prove it loses nothing": hundreds of sagas, choreographed and orchestrated, while every service is SIGKILLed,
+// 1-3 and 7 of "prove it loses nothing": hundreds of orders in the three transaction models while every service is SIGKILLed,
 // the broker and the database restarted; then every order checked; then a second payment
 // instance; then every event delivered to every consumer again.
 
@@ -106,6 +106,7 @@ test("every order is terminal and ended exactly as its scenario dictates; nothin
   const byScenario = Object.fromEntries(scenarios.map((s) => [s, orders.filter((o) => o.scenario === s).length]));
   const byModel = Object.fromEntries(models.map((m) => [m, { placed: orders.filter((o) => o.transaction === m).length, terminal: verdict.terminalByModel[m] }]));
   figures.byModel = byModel;
+  figures.twoPhaseUnavailable = verdict.twoPhaseUnavailable;
   progress(
     `checked ${verdict.orders} orders ${JSON.stringify(byScenario)}, by model ${JSON.stringify(byModel)}: ` +
       `${verdict.terminal} terminal, ${verdict.lost.length} lost, ${verdict.duplicated.length} duplicated, ${verdict.wrong.length} wrong`,
@@ -121,6 +122,11 @@ test("every order is terminal and ended exactly as its scenario dictates; nothin
 test("no outbox row is left unsent in any database", async () => {
   expect(crashFinished).toBe(true);
   expect(await unsentOutboxRows()).toEqual({ order: 0, user: 0, payment: 0, delivery: 0 });
+});
+
+test("no two-phase commit is left in doubt: no prepared transaction in any database, none unfinished in the coordinator's log", async () => {
+  expect(crashFinished).toBe(true);
+  expect(await inDoubt()).toEqual({ order: 0, user: 0, payment: 0, delivery: 0, unfinished: 0 });
 });
 
 test("no service crashed: every exit not caused by the suite was one the service chose (could not start, consumer gave up)", () => {

@@ -102,6 +102,26 @@ test("every published port is bound to 127.0.0.1 only: services 3001-3004, Kafka
   for (const port of published) expect(port).toMatchObject({ hostIp: "127.0.0.1" });
 });
 
+describe("docker-compose.yml: the two-phase commit", () => {
+  const participants = ["user", "payment", "delivery"] as const;
+
+  test("each participant's API is exposed on the compose network (its port + 100) and never published", () => {
+    for (const name of participants) {
+      const port = APPS[name] + 100;
+      expect({ name, expose: services[name].expose }).toEqual({ name, expose: [String(port)] });
+      expect(ports(services[name]).map((p) => p.target)).not.toContain(port);
+    }
+  });
+
+  test("the coordinator reaches them by their compose names, and every service gets the same secret", () => {
+    const urls = String(services.order.environment.PARTICIPANT_URLS);
+    expect(urls.split(",").sort()).toEqual(participants.map((p) => `${p}=http://${p}:${APPS[p] + 100}`).sort());
+    const tokens = new Set(APP_NAMES.map((name) => services[name].environment.TWO_PHASE_COMMIT_TOKEN));
+    expect(tokens.size).toBe(1);
+    expect(String([...tokens][0])).toMatch(/^\$\{TWO_PHASE_COMMIT_TOKEN:-.{16,}\}$/);
+  });
+});
+
 describe("docker-compose.yml: kafka", () => {
   const kafka = services.kafka;
 

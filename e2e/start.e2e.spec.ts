@@ -13,7 +13,8 @@ jest.setTimeout(240_000);
 const shift = Number(process.env.SAGA_PORT_SHIFT ?? 0);
 const SERVICE_PORTS = [3001, 3002, 3003, 3004].map((p) => p + shift);
 const KAFKA_PORT = 9092 + shift;
-const PORTS = [...SERVICE_PORTS, KAFKA_PORT, 9093 + shift, 5433 + shift];
+// The participant APIs of the two-phase commit too: 100 above user, payment and delivery.
+const PORTS = [...SERVICE_PORTS, ...SERVICE_PORTS.slice(1).map((p) => p + 100), KAFKA_PORT, 9093 + shift, 5433 + shift];
 const ORDERS = `http://127.0.0.1:${SERVICE_PORTS[0]}/orders`;
 
 const portOpen = (port: number) =>

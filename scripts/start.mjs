@@ -7,6 +7,7 @@
 // else, on Ctrl-C, SIGTERM or SIGHUP to this process, or when the process that started it dies
 // (pnpm itself exits on SIGTERM without passing it on, which would leave all this running).
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { databaseServer, prepareDatabases } from "./lib/databases.mjs";
@@ -16,6 +17,11 @@ import { root, servicePorts, services } from "./lib/run.mjs";
 
 const environment = environments.start;
 const portOf = (service) => portIn(environment, servicePorts[service]);
+// The two-phase commit's participant APIs: 100 above each participant's port, on loopback, and
+// a secret of this run's that only the coordinator (the order service) is given besides them.
+const participants = services.filter((s) => s !== "order");
+const participantPortOf = (service) => portOf(service) + 100;
+const twoPhaseCommitToken = randomBytes(24).toString("base64url");
 const postgres = databaseServer(environment);
 const lockFile = join(root, ".local", "start.pid");
 
@@ -71,6 +77,7 @@ async function refuseIfTaken() {
   }
   const wanted = [
     ...services.map((s) => [portOf(s), `the ${s} service`]),
+    ...participants.map((s) => [participantPortOf(s), `the ${s} service's participant API (two-phase commit)`]),
     [Number(environment.kafka.KAFKA_PORT), "Kafka"],
     [Number(environment.kafka.KAFKA_CONTROLLER_PORT), "Kafka's controller"],
     ...(postgres.own ? [[environment.postgresPort, "Postgres"]] : []),
@@ -122,6 +129,11 @@ const children = services.map((service) => {
       DATABASE_URL: databaseUrls[service],
       KAFKA_BROKERS: environment.brokers,
       LOG_PRETTY: process.env.LOG_PRETTY ?? "1",
+      TWO_PHASE_COMMIT_TOKEN: twoPhaseCommitToken,
+      PARTICIPANT_PORT: String(participantPortOf(service)),
+      PARTICIPANT_URLS: participants.map((p) => `${p}=http://127.0.0.1:${participantPortOf(p)}`).join(","),
+      // A coordinator restarted under its name resumes its own two-phase commits at once.
+      COORDINATOR_ID: "order-1",
     },
   });
   child.exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal)));

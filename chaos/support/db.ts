@@ -29,6 +29,16 @@ export async function unsentOutboxRows(): Promise<Record<ServiceName, number>> {
   return out;
 }
 
+/** Prepared transactions (two-phase commits in doubt) in each database, and the coordinator's unfinished ones. */
+export async function inDoubt(): Promise<Record<ServiceName, number> & { unfinished: number }> {
+  const out = {} as Record<ServiceName, number> & { unfinished: number };
+  for (const service of serviceNames) {
+    out[service] = (await sql(service, "SELECT count(*)::int AS n FROM pg_prepared_xacts WHERE database = current_database()"))[0].n;
+  }
+  out.unfinished = (await sql("order", "SELECT count(*)::int AS n FROM two_phase_commits WHERE completed_at IS NULL"))[0].n;
+  return out;
+}
+
 /** Every row of every table of one database, keyed by primary key, as JSON text. */
 export type Snapshot = Record<string, Map<string, string>>;
 

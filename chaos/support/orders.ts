@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ServiceName } from "../../e2e/support/system";
 import { serviceNames, urlOf } from "../../e2e/support/system";
-import { sql, unsentOutboxRows } from "./db";
+import { inDoubt, sql, unsentOutboxRows } from "./db";
 import { progress, sleep } from "./env";
 import { allLags, withAdmin } from "./kafka";
 
@@ -21,9 +21,9 @@ export interface Users {
 }
 export const POOR_CREDIT_CENTS = 1000;
 
-/** The two saga models the suite runs side by side (the two-phase commit has no saga to crash). */
-export type Model = "choreography" | "orchestration";
-export const models: Model[] = ["choreography", "orchestration"];
+/** The three transaction models the suite runs side by side. */
+export type Model = "choreography" | "orchestration" | "two-phase-commit";
+export const models: Model[] = ["choreography", "orchestration", "two-phase-commit"];
 
 export interface PlannedOrder {
   key: string;
@@ -40,7 +40,16 @@ export interface PlannedOrder {
 export interface Expected {
   status: "APPROVED" | "REJECTED" | "CANCELLED";
   reason: string | null;
+  /**
+   * The steps on the order's timeline, each once. For a two-phase commit, only the steps every
+   * outcome has: the votes depend on who answered.
+   */
   history: string[];
+  /**
+   * A two-phase commit may also end REJECTED because a participant or its coordinator was down
+   * (a SIGKILL, a restart): all or nothing then means nothing, which the suite checks too.
+   */
+  orUnavailable?: boolean;
   payment: { status: string; declineReason: string | null; refundReason: string | null } | null;
   delivery: { status: string; failureReason: string | null } | null;
   reservation: { status: string; reason: string | null } | null;
@@ -59,11 +68,35 @@ const orchestrated: Record<Scenario, string[]> = {
   ],
 };
 
-/** The same end in both models (state, reason, effects); only the steps on the way differ. */
+/** The same end in both sagas (state, reason, effects); only the steps on the way differ. */
 export function expectedOf(order: PlannedOrder): Expected {
   const expected = choreographed(order);
-  return order.transaction === "orchestration" ? { ...expected, history: orchestrated[order.scenario] } : expected;
+  if (order.transaction === "orchestration") return { ...expected, history: orchestrated[order.scenario] };
+  if (order.transaction === "two-phase-commit") return twoPhase(order.scenario, expected);
+  return expected;
 }
+
+/** The reasons a two-phase commit gives when someone it needed was down: it then aborts. */
+export const UNAVAILABLE = /did not answer|held by another transaction|presumed abort|could not prepare/;
+
+/**
+ * A two-phase commit has no CANCELLED: where a saga would compensate, it aborts, REJECTED for
+ * the same reason, and leaves no trace anywhere (no payment, delivery or reservation at all).
+ */
+function twoPhase(scenario: Scenario, saga: Expected): Expected {
+  if (scenario === "approved") return { ...saga, history: ["Committed", "OrderApproved"], orUnavailable: true };
+  return { status: "REJECTED", reason: saga.reason, history: ["RolledBack", "OrderRejected"], payment: null, delivery: null, reservation: null, orUnavailable: true };
+}
+
+/** What an order that aborted for unavailability must hold: nothing, anywhere. */
+export const abortedForUnavailability = (reason: string): Expected => ({
+  status: "REJECTED",
+  reason,
+  history: ["RolledBack", "OrderRejected"],
+  payment: null,
+  delivery: null,
+  reservation: null,
+});
 
 function choreographed(order: PlannedOrder): Expected {
   switch (order.scenario) {
@@ -182,7 +215,8 @@ export async function placeReliably(order: PlannedOrder, stats: PlacementStats, 
         signal: AbortSignal.timeout(15_000),
       });
       const text = await response.text();
-      if (response.status === 202) {
+      // 202 for a saga; 201 for a two-phase commit that ended (202 while its phase two goes on).
+      if (response.status === 202 || response.status === 201) {
         if (response.headers.get("idempotent-replayed") === "true") stats.replayed++;
         order.id = (JSON.parse(text) as { id: string }).id;
         return order.id;
@@ -214,11 +248,14 @@ export async function pool<T>(items: readonly T[], concurrency: number, fn: (ite
 export interface QuietState {
   pending: number;
   unsent: Record<ServiceName, number>;
+  /** Two-phase commits still in doubt anywhere, or unfinished in the coordinator's log. */
+  inDoubt: number;
   lag: Record<ServiceName, number>;
 }
 
 /**
- * Settled: none of `orderIds` is PENDING, no outbox row is unsent and every consumer group has
+ * Settled: none of `orderIds` is PENDING, no outbox row is unsent, no two-phase commit is in
+ * doubt or unfinished, and every consumer group has
  * committed past every message, twice in a row. Then nothing is in flight anywhere.
  */
 export async function waitUntilSettled(orderIds: string[], timeoutMs: number, what = "the system"): Promise<{ ms: number; state: QuietState }> {
@@ -231,12 +268,14 @@ export async function waitUntilSettled(orderIds: string[], timeoutMs: number, wh
       // Lag before and after the outbox: an event handled in between would show in one of them.
       const lagBefore = await withAdmin(allLags);
       const unsent = await unsentOutboxRows();
+      const doubt = await inDoubt();
+      const inDoubtCount = Object.values(doubt).reduce((a, b) => a + b, 0);
       const pending = orderIds.length
         ? (await sql("order", "SELECT count(*)::int AS n FROM orders WHERE id = ANY($1::uuid[]) AND status = 'PENDING'", [orderIds]))[0].n
         : 0;
       const lag = await withAdmin(allLags);
-      state = { pending, unsent, lag };
-      const quiet = pending === 0 && serviceNames.every((s) => unsent[s] === 0 && lag[s] === 0 && lagBefore[s] === 0);
+      state = { pending, unsent, inDoubt: inDoubtCount, lag };
+      const quiet = pending === 0 && inDoubtCount === 0 && serviceNames.every((s) => unsent[s] === 0 && lag[s] === 0 && lagBefore[s] === 0);
       quietPolls = quiet ? quietPolls + 1 : 0;
       if (quietPolls >= 2) return { ms: Date.now() - started, state };
     } catch {
@@ -244,7 +283,10 @@ export async function waitUntilSettled(orderIds: string[], timeoutMs: number, wh
     }
     if (Date.now() - lastReport > 10_000 && state) {
       lastReport = Date.now();
-      progress(`waiting for ${what} to settle: ${state.pending} orders pending, unsent outbox ${JSON.stringify(state.unsent)}, consumer lag ${JSON.stringify(state.lag)}`);
+      progress(
+        `waiting for ${what} to settle: ${state.pending} orders pending, unsent outbox ${JSON.stringify(state.unsent)}, ` +
+          `${state.inDoubt} two-phase commits in doubt, consumer lag ${JSON.stringify(state.lag)}`,
+      );
     }
     if (Date.now() - started > timeoutMs) {
       throw new Error(`${what} did not settle within ${timeoutMs / 1000} s: ${JSON.stringify(state)}`);
