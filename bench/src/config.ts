@@ -14,19 +14,22 @@ const quick = env.BENCH_QUICK === "1" || process.argv.includes("--quick");
 const num = (name: string, fallback: number) => (env[name] !== undefined && env[name] !== "" ? Number(env[name]) : fallback);
 
 // scripts/bench.mjs passes the superuser URL of the bench's own Postgres cluster (or PG_ADMIN_URL's).
+// Checked when a URL is first needed, not on import: render.js reads settings without a server.
 const adminUrl = env.PG_ADMIN_URL ?? "";
-if (!adminUrl) throw new Error("PG_ADMIN_URL is not set: run the benchmark with `pnpm bench` (it starts its own Postgres cluster)");
+const admin = () => {
+  if (!adminUrl) throw new Error("PG_ADMIN_URL is not set: run the benchmark with `pnpm bench` (it starts its own Postgres cluster)");
+  return new URL(adminUrl);
+};
 /** The same server as the admin URL, as the same (super)user, another database. */
 export const superuserUrlOf = (database: string) => {
-  const url = new URL(adminUrl);
+  const url = admin();
   url.pathname = `/${database}`;
   return url.toString();
 };
 /** The service's own role, as scripts/lib/databases.mjs creates it. */
 export const serviceDatabaseUrlOf = (service: string) => {
   const name = `${settings.dbPrefix}${service}_service`;
-  const url = new URL(adminUrl);
-  return `postgresql://${name}:${name}@${url.host}/${name}`;
+  return `postgresql://${name}:${name}@${admin().host}/${name}`;
 };
 
 export const settings = {
