@@ -35,6 +35,20 @@ export const serviceDatabaseUrlOf = (service: string) => {
 export const settings = {
   mode: quick ? ("quick" as const) : ("full" as const),
   adminUrl,
+  /**
+   * Whose services are measured: BENCH_SERVICES_ROOT is a checkout with built services
+   * (services/<s>/dist/main.js, migrations beside them), this one by default; BENCH_SERVICES_NODE
+   * the Node binary that runs them (this one's by default). `pnpm bench --against` sets both, so
+   * one harness measures two builds.
+   */
+  services: {
+    root: env.BENCH_SERVICES_ROOT || root,
+    node: env.BENCH_SERVICES_NODE || process.execPath,
+    /** The commit they were built from, as the caller knows it (otherwise this checkout's). */
+    commit: env.BENCH_SERVICES_COMMIT || undefined,
+  },
+  /** BENCH_RESULTS_FILE: write the run's JSON there only (no bench-latest.*, no chart, no full report). */
+  resultsFile: env.BENCH_RESULTS_FILE || undefined,
   dbPrefix: "bench_",
   kafkaBrokers: env.BENCH_KAFKA_BROKERS ?? "127.0.0.1:49092",
   kafkaDir: env.BENCH_KAFKA_DIR ?? join(root, ".local", "kafka-bench"),
