@@ -94,10 +94,11 @@ async function benchRun({ args: mainArgs, env = {}, servicesRoot = root }) {
   return interrupted ? 130 : exitCode;
 }
 
-const git = (...gitArgs) => {
+/** A git command's output in this checkout, or undefined if it fails. */
+function git(...gitArgs) {
   const result = spawnSync("git", gitArgs, { cwd: root, encoding: "utf8" });
   return result.status === 0 ? result.stdout.trim() : undefined;
-};
+}
 
 /** The Node version a binary reports, or why it cannot be used. */
 function nodeVersionOf(node) {
