@@ -130,7 +130,7 @@ async function comparison(options) {
   const order = against.runOrder(pairs);
   const sameBuild = against.sameSides(a, b);
   const mode = process.env.BENCH_QUICK === "1" || options.rest.includes("--quick") ? "quick" : "full";
-  console.log(`\nbench: comparing A = ${label("A")} with B = ${label("B")}: ratios are B/A`);
+  console.log(`\nbench: comparing side ${label("A")} with side ${label("B")}: ratios are B/A`);
   console.log(`bench: ${pairs} pair${pairs === 1 ? "" : "s"}, run ${order.join(" ")}, each a ${mode} run (${mode === "quick" ? "~3" : "~10"} min) from scratch, measured by this checkout's harness`);
   if (sameBuild) console.log("bench: both sides are the same build run by the same Node: the ratios will show the machine's noise");
   if ((git("status", "--porcelain", "--untracked-files=no") ?? "") !== "") {

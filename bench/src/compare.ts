@@ -271,9 +271,23 @@ export function formatComparison(c: Comparison): string {
   lines.push("Runs");
   for (const r of c.runs) lines.push(`  ${runLine(r)}`);
   lines.push("");
-  for (const n of readingNotes(c)) lines.push(`  ${n}`);
+  for (const n of readingNotes(c)) lines.push(...wrap(n, 110).map((l, k) => `${k === 0 ? "  " : "    "}${l}`));
   lines.push("");
   return lines.join("\n");
+}
+
+/** Words into lines of at most `width` characters (a longer word gets a line of its own). */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
 }
 
 export function comparisonMarkdown(c: Comparison): string {

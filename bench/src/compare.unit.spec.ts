@@ -1,5 +1,5 @@
 import type { SideName } from "./against";
-import { alignColumns, compareRuns, comparisonMarkdown, formatComparison, formatValue, headlineFigures, median, ratioOf, type Comparison, type RunInput } from "./compare";
+import { alignColumns, wrap, compareRuns, comparisonMarkdown, formatComparison, formatValue, headlineFigures, median, ratioOf, type Comparison, type RunInput } from "./compare";
 import type { BenchResults } from "./report";
 
 /** The parts of a run's results the comparison reads; `scale` multiplies every latency and CPU figure. */
@@ -38,6 +38,8 @@ function comparisonOf(runs: [SideName, BenchResults][], sameBuild = false): Comp
   return compareRuns({ runs: inputs, sides, sameBuild, startedAt: "2026-12-01T20:00:00.000Z", finishedAt: "2026-12-01T20:12:30.000Z", order: runs.map(([s]) => s) });
 }
 const rowOf = (c: Comparison, key: string) => c.rows.find((r) => r.key === key)!;
+/** The report with its wrapped notes joined again. */
+const flat = (text: string) => text.replace(/\s+/g, " ");
 
 describe("median", () => {
   it("is the middle value, or the mean of the middle two, of the finite values", () => {
@@ -159,7 +161,7 @@ describe("the comparison's table", () => {
   });
 
   it("gives the floor's ratio in words, as the machine's share", () => {
-    expect(text).toContain("happy saga latency 1.00 (0.96–1.04)");
+    expect(flat(text)).toContain("so its ratio is what the machine alone changed between the sides' runs: happy saga latency 1.00 (0.96–1.04), throughput 1.00 (1.00–1.00).");
   });
 
   it("lines up its columns: every line of the table ends where the header does", () => {
@@ -176,7 +178,7 @@ describe("the comparison's table", () => {
       ["A", fakeRun({ lost: 3 })],
       ["B", fakeRun()],
     ], true);
-    const t = formatComparison(one);
+    const t = flat(formatComparison(one));
     expect(t).toContain("One pair: the spread is a single ratio");
     expect(t).toContain("every ratio here is the machine's noise");
     expect(t).toContain("run 1 (A): 3 sagas lost");
@@ -207,6 +209,11 @@ describe("formatting", () => {
     expect(formatValue(0.07, "cores")).toBe("0.07");
     expect(formatValue(371.6, "MB")).toBe("372");
     expect(formatValue(NaN, "ms")).toBe("–");
+  });
+
+  it("wraps the notes at word boundaries", () => {
+    expect(wrap("the floor is the same code on both sides", 16)).toEqual(["the floor is the", "same code on", "both sides"]);
+    expect(wrap("a verylongwordindeed b", 5)).toEqual(["a", "verylongwordindeed", "b"]);
   });
 
   it("aligns text left and figures right", () => {
