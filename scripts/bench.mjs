@@ -126,7 +126,7 @@ async function comparison(options) {
     if (node.error) throw new Error(`side ${side.name}: cannot run its services: ${node.error}`);
     info[side.name] = { ref: side.ref, commit: side.commit, node: side.node, nodeVersion: node.version, dir: against.buildDirOf(root, side.commit) };
   }
-  const label = (name) => `${name} (${info[name].ref} = ${info[name].commit.slice(0, 7)}, Node ${info[name].nodeVersion})`;
+  const label = (name) => `${name} (${against.refName(info[name].ref, info[name].commit)}, Node ${info[name].nodeVersion})`;
   const order = against.runOrder(pairs);
   const sameBuild = against.sameSides(a, b);
   const mode = process.env.BENCH_QUICK === "1" || options.rest.includes("--quick") ? "quick" : "full";
@@ -141,15 +141,15 @@ async function comparison(options) {
   const plan = against.planBuilds([a, b], root, (dir) => buildStateOf(dir, against.BUILD_MARKER));
   for (const step of plan) {
     const names = [a, b].filter((s) => s.commit === step.commit).map((s) => s.name);
-    const refs = [...new Set(names.map((n) => info[n].ref))].join(", ");
-    const why = ensureBuild(step, { label: `${names.join(" and ")} (${refs} = ${step.commit.slice(0, 7)})`, marker: against.BUILD_MARKER });
+    const refs = [...new Set(names.map((n) => against.refName(info[n].ref, step.commit)))].join(", ");
+    const why = ensureBuild(step, { label: `${names.join(" and ")} (${refs})`, marker: against.BUILD_MARKER });
     if (interrupted) throw new Error("interrupted");
-    if (why) throw new Error(`cannot benchmark ${refs} (${step.commit.slice(0, 7)}) this way: ${why}`);
+    if (why) throw new Error(`cannot benchmark ${refs} this way: ${why}`);
   }
   for (const side of [a, b]) {
     const dir = info[side.name].dir;
     const unfit = against.unfitForHarness(services, serviceFoldersOf(dir), (p) => existsSync(join(dir, p)));
-    if (unfit) throw new Error(`cannot benchmark ${side.ref} (${side.commit.slice(0, 7)}) with this harness: ${unfit}`);
+    if (unfit) throw new Error(`cannot benchmark ${against.refName(side.ref, side.commit)} with this harness: ${unfit}`);
   }
 
   // 2. The runs, alternating.

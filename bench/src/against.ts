@@ -78,6 +78,10 @@ export function planSides(o: { args: BenchArgs; head: string; againstCommit?: st
   };
 }
 
+/** "HEAD~1 = 91438e8", or just "91438e8" when the ref is the commit's hash (or a prefix of it). */
+export const refName = (ref: string, commit: string) =>
+  /^[0-9a-f]{4,40}$/i.test(ref) && commit.startsWith(ref.toLowerCase()) ? commit.slice(0, Math.max(7, ref.length)) : `${ref} = ${commit.slice(0, 7)}`;
+
 /** Both sides are one build run by one binary: the comparison then measures the machine's noise. */
 export const sameSides = (a: Side, b: Side) => a.commit === b.commit && a.node === b.node;
 

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { buildDirOf, parseBenchArgs, parsePairs, planBuilds, planSides, runOrder, sameSides, unfitForHarness, type BuildState } from "./against";
+import { buildDirOf, refName, parseBenchArgs, parsePairs, planBuilds, planSides, runOrder, sameSides, unfitForHarness, type BuildState } from "./against";
 
 describe("pnpm bench's options", () => {
   it("reads --against and --against-node, with a space or an equals sign, and keeps --quick for main.js", () => {
@@ -58,6 +58,15 @@ describe("the two sides", () => {
   it("--against HEAD: both sides are the same build (a measurement of the noise)", () => {
     const { a, b } = planSides({ args: { against: "HEAD", rest: [] }, head, againstCommit: head, currentNode: node24 });
     expect(sameSides(a, b)).toBe(true);
+  });
+
+  it("names a side by its ref and commit, once when the ref is the commit's hash", () => {
+    expect(refName("HEAD~1", older)).toBe("HEAD~1 = aaaaaaa");
+    expect(refName("aaaaaaa", older)).toBe("aaaaaaa");
+    expect(refName("AAAAAAAAAA", older)).toBe("aaaaaaaaaa");
+    expect(refName("main", older)).toBe("main = aaaaaaa");
+    // A branch named like the start of the hash is still a ref.
+    expect(refName("a", older)).toBe("a = aaaaaaa");
   });
 
   it("refuses to plan without an option, or without the commit of --against", () => {

@@ -1,4 +1,4 @@
-import type { SideName } from "./against";
+import { refName, type SideName } from "./against";
 import type { BenchResults } from "./report";
 
 // `pnpm bench --against`: the headline figures of each run, side by side, and the ratio B/A with
@@ -202,8 +202,7 @@ export function formatValue(value: number, unit: Unit): string {
 export const formatRatio = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : "–");
 const formatSpread = (r: Ratio) => (Number.isFinite(r.min) ? `${formatRatio(r.min)}–${formatRatio(r.max)}` : "–");
 
-const shortCommit = (c: string) => c.slice(0, 7);
-const describeSide = (name: SideName, s: SideInfo) => `${name}: ${s.ref} = ${shortCommit(s.commit)}, services on Node ${s.nodeVersion} (${s.node})`;
+const describeSide = (name: SideName, s: SideInfo) => `${name}: ${refName(s.ref, s.commit)}, services on Node ${s.nodeVersion} (${s.node})`;
 
 const header = ["figure", "unit", "better", "A, each run", "B, each run", "A median", "B median", "B/A", "pairs' B/A"];
 const cells = (r: ComparisonRow) => [
