@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { serviceNames, services, type ServiceName } from "@saga-shop/contracts";
 
 // Every knob of a run. `BENCH_QUICK=1` (or `--quick`) is a ~3 minute run without a soak; the
@@ -42,7 +42,7 @@ export const settings = {
    * one harness measures two builds.
    */
   services: {
-    root: env.BENCH_SERVICES_ROOT || root,
+    root: env.BENCH_SERVICES_ROOT ? resolve(env.BENCH_SERVICES_ROOT) : root,
     node: env.BENCH_SERVICES_NODE || process.execPath,
     /** The commit they were built from, as the caller knows it (otherwise this checkout's). */
     commit: env.BENCH_SERVICES_COMMIT || undefined,
