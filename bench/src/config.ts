@@ -6,7 +6,8 @@ import { serviceNames, services, type ServiceName } from "@saga-shop/contracts";
 // off). Finer: BENCH_FLOOR_HOPS, BENCH_FLOOR_BATCH_MESSAGES, BENCH_FLOOR_PG_TX, BENCH_LIGHT_HAPPY,
 // BENCH_LIGHT_COMPENSATION, BENCH_STEP_SECONDS (closed loop), BENCH_OPEN_SECONDS; BENCH_PROFILE=1
 // takes V8 CPU profiles of the services. PG_ADMIN_URL (a superuser's URL) runs it on that server
-// instead of the bench's own Postgres cluster.
+// instead of the bench's own Postgres cluster. BENCH_SERVICES_ROOT, BENCH_SERVICES_NODE,
+// BENCH_SERVICES_COMMIT and BENCH_RESULTS_FILE are set by `pnpm bench --against` (below).
 
 export const root = join(__dirname, "..", "..");
 const env = process.env;
