@@ -10,8 +10,10 @@ const shared = {
   transformIgnorePatterns: ["/node_modules/(?!(\\.pnpm/(cookie|content-disposition)@|(cookie|content-disposition)/))"],
   moduleNameMapper: { "^@saga-shop/(contracts|messaging|service-kit|schema-tools)$": "<rootDir>/packages/$1/src" },
   testEnvironment: "node",
+  // .local/ holds other checkouts (`pnpm bench --against` builds there): not ours to test or resolve.
+  modulePathIgnorePatterns: ["<rootDir>/.local/"],
 };
-const project = (displayName, pattern) => ({ ...shared, displayName, testMatch: [`<rootDir>/**/${pattern}`], testPathIgnorePatterns: ["/node_modules/", "/dist/"] });
+const project = (displayName, pattern) => ({ ...shared, displayName, testMatch: [`<rootDir>/**/${pattern}`], testPathIgnorePatterns: ["/node_modules/", "/dist/", "<rootDir>/.local/"] });
 module.exports = {
   projects: [
     project("unit", "*.unit.spec.ts"),

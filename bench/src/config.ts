@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { serviceNames, services, type ServiceName } from "@saga-shop/contracts";
 
 // Every knob of a run. `BENCH_QUICK=1` (or `--quick`) is a ~3 minute run without a soak; the
@@ -6,7 +6,8 @@ import { serviceNames, services, type ServiceName } from "@saga-shop/contracts";
 // off). Finer: BENCH_FLOOR_HOPS, BENCH_FLOOR_BATCH_MESSAGES, BENCH_FLOOR_PG_TX, BENCH_LIGHT_HAPPY,
 // BENCH_LIGHT_COMPENSATION, BENCH_STEP_SECONDS (closed loop), BENCH_OPEN_SECONDS; BENCH_PROFILE=1
 // takes V8 CPU profiles of the services. PG_ADMIN_URL (a superuser's URL) runs it on that server
-// instead of the bench's own Postgres cluster.
+// instead of the bench's own Postgres cluster. BENCH_SERVICES_ROOT, BENCH_SERVICES_NODE,
+// BENCH_SERVICES_COMMIT and BENCH_RESULTS_FILE are set by `pnpm bench --against` (below).
 
 export const root = join(__dirname, "..", "..");
 const env = process.env;
@@ -14,24 +15,41 @@ const quick = env.BENCH_QUICK === "1" || process.argv.includes("--quick");
 const num = (name: string, fallback: number) => (env[name] !== undefined && env[name] !== "" ? Number(env[name]) : fallback);
 
 // scripts/bench.mjs passes the superuser URL of the bench's own Postgres cluster (or PG_ADMIN_URL's).
+// Checked when a URL is first needed, not on import: render.js reads settings without a server.
 const adminUrl = env.PG_ADMIN_URL ?? "";
-if (!adminUrl) throw new Error("PG_ADMIN_URL is not set: run the benchmark with `pnpm bench` (it starts its own Postgres cluster)");
+const admin = () => {
+  if (!adminUrl) throw new Error("PG_ADMIN_URL is not set: run the benchmark with `pnpm bench` (it starts its own Postgres cluster)");
+  return new URL(adminUrl);
+};
 /** The same server as the admin URL, as the same (super)user, another database. */
 export const superuserUrlOf = (database: string) => {
-  const url = new URL(adminUrl);
+  const url = admin();
   url.pathname = `/${database}`;
   return url.toString();
 };
 /** The service's own role, as scripts/lib/databases.mjs creates it. */
 export const serviceDatabaseUrlOf = (service: string) => {
   const name = `${settings.dbPrefix}${service}_service`;
-  const url = new URL(adminUrl);
-  return `postgresql://${name}:${name}@${url.host}/${name}`;
+  return `postgresql://${name}:${name}@${admin().host}/${name}`;
 };
 
 export const settings = {
   mode: quick ? ("quick" as const) : ("full" as const),
   adminUrl,
+  /**
+   * Whose services are measured: BENCH_SERVICES_ROOT is a checkout with built services
+   * (services/<s>/dist/main.js, migrations beside them), this one by default; BENCH_SERVICES_NODE
+   * the Node binary that runs them (this one's by default). `pnpm bench --against` sets both, so
+   * one harness measures two builds.
+   */
+  services: {
+    root: env.BENCH_SERVICES_ROOT ? resolve(env.BENCH_SERVICES_ROOT) : root,
+    node: env.BENCH_SERVICES_NODE || process.execPath,
+    /** The commit they were built from, as the caller knows it (otherwise this checkout's). */
+    commit: env.BENCH_SERVICES_COMMIT || undefined,
+  },
+  /** BENCH_RESULTS_FILE: write the run's JSON there only (no bench-latest.*, no chart, no full report). */
+  resultsFile: env.BENCH_RESULTS_FILE || undefined,
   dbPrefix: "bench_",
   kafkaBrokers: env.BENCH_KAFKA_BROKERS ?? "127.0.0.1:49092",
   kafkaDir: env.BENCH_KAFKA_DIR ?? join(root, ".local", "kafka-bench"),

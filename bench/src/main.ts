@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { cpus, release, totalmem } from "node:os";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { ResilientClient } from "./db";
 import { breakdownOf, describeBreakdown } from "./breakdown";
 import { root, settings, superuserUrlOf } from "./config";
@@ -67,6 +67,21 @@ function kafkaVersion(): string {
   }
 }
 
+/** Whose services this run measures, and which Node runs them (BENCH_SERVICES_ROOT, BENCH_SERVICES_NODE). */
+function measuredServices(harness: { commit: string; dirty: boolean }): NonNullable<BenchResults["meta"]["services"]> {
+  const { root: servicesRoot, node, commit } = settings.services;
+  let nodeVersion = process.versions.node;
+  if (node !== process.execPath) {
+    try {
+      nodeVersion = execFileSync(node, ["-p", "process.versions.node"], { encoding: "utf8" }).trim();
+    } catch (error) {
+      throw new Error(`BENCH_SERVICES_NODE=${node} does not run: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const ownCommit = servicesRoot === root ? `${harness.commit}${harness.dirty ? "+changes" : ""}` : "?";
+  return { root: servicesRoot, commit: commit ?? ownCommit, node, nodeVersion };
+}
+
 /** When Postgres last started: a restart during the run (someone else's doing) would show in the numbers. */
 async function postgresStartedAt(): Promise<string> {
   const client = new ResilientClient(superuserUrlOf("postgres"));
@@ -109,11 +124,15 @@ async function main() {
   const loadAtStart = loadAverage();
   // What was built (scripts/bench.mjs builds just before): the tree may change while this runs.
   const gitAtStart = { commit: git("rev-parse", "--short", "HEAD"), dirty: git("status", "--porcelain").length > 0 };
+  const servicesMeta = measuredServices(gitAtStart);
   const pgStartedAt = await postgresStartedAt();
   process.stderr.write(
     `saga-shop benchmark, ${settings.mode} run${settings.soak.seconds > 0 ? `, soak ${settings.soak.seconds} s` : ""}; ` +
       `broker ${settings.kafkaBrokers}, ${settings.dbPrefix}* databases, services on ports ${Object.values(settings.ports).join(", ")}\n`,
   );
+  if (servicesMeta.root !== root || servicesMeta.node !== process.execPath) {
+    process.stderr.write(`  services measured: ${servicesMeta.root} (commit ${servicesMeta.commit}), run by Node ${servicesMeta.nodeVersion} (${servicesMeta.node})\n`);
+  }
   for (const l of explainCounts()) process.stderr.write(`  ${l}\n`);
   for (const port of Object.values(settings.ports)) {
     if (await portInUse(port)) throw new Error(`port ${port} is already in use: is another benchmark running?`);
@@ -282,6 +301,7 @@ async function main() {
           beforeStart: quiet,
         },
         git: gitAtStart,
+        services: servicesMeta,
         note:
           "Kafka (one broker), Postgres, the four services and the load generator all share this machine." +
           (settings.profile ? " PROFILED RUN (--cpu-prof): slower than normal, not comparable." : ""),
@@ -329,10 +349,17 @@ async function main() {
     };
     results.targets = targets(results);
 
+    const json = JSON.stringify(results, null, 2);
+    if (settings.resultsFile) {
+      // One run of a comparison (scripts/bench.mjs --against): the caller reports.
+      mkdirSync(dirname(settings.resultsFile), { recursive: true });
+      writeFileSync(settings.resultsFile, json);
+      process.stdout.write(`results: ${relative(root, settings.resultsFile)}\n`);
+      return;
+    }
     const stamp = startedAt.toISOString().replace(/[:]/g, "-").replace(/\.\d+Z$/, "Z");
     const dir = join(root, "results");
     mkdirSync(dir, { recursive: true });
-    const json = JSON.stringify(results, null, 2);
     writeFileSync(join(dir, `bench-${stamp}.json`), json);
     writeFileSync(join(dir, "bench-latest.json"), json);
     writeFileSync(join(dir, "bench-latest.md"), `${markdownTable(results)}\n`);

@@ -33,6 +33,8 @@ export interface BenchResults {
     phaseSeconds: Record<string, number>;
     machine: { cpu: string; cores: number; memoryGb: number; kernel: string; node: string; postgres: string; kafka: string; loadAverageAtStart: number[]; loadAverageAtEnd: number[]; postgresRestartedDuringRun: boolean; beforeStart: { machineBusyCores: number; otherCores: number } };
     git: { commit: string; dirty: boolean };
+    /** The services measured (absent in runs before `pnpm bench --against`): whose build, and which Node ran them. */
+    services?: { root: string; commit: string; node: string; nodeVersion: string };
     note: string;
   };
   sagaCounts: { happy: SagaCounts; compensation: SagaCounts; explanation: string[] };
@@ -82,7 +84,10 @@ export function formatReport(r: BenchResults): string {
   const f = r.floor;
   lines.push("");
   lines.push(`saga-shop benchmark (${r.meta.mode}), ${r.meta.startedAt.slice(0, 16).replace("T", " ")} UTC, ${r.meta.durationSeconds.toFixed(0)} s`);
-  lines.push(`${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; Node ${m.node}, PostgreSQL ${m.postgres}, Kafka ${m.kafka}; everything on this one machine`);
+  const sv = r.meta.services;
+  const nodes = sv && sv.nodeVersion !== m.node ? `services on Node ${sv.nodeVersion} (the harness on ${m.node})` : `Node ${m.node}`;
+  lines.push(`${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; ${nodes}, PostgreSQL ${m.postgres}, Kafka ${m.kafka}; everything on this one machine`);
+  if (sv && sv.commit !== `${r.meta.git.commit}${r.meta.git.dirty ? "+changes" : ""}`) lines.push(`services built from commit ${sv.commit} (${sv.root}); the harness from ${r.meta.git.commit}`);
   lines.push(`before the start, programs other than ours kept ${m.beforeStart.otherCores} cores busy`);
   lines.push(`load average at start: ${m.loadAverageAtStart.join(" ")}, at the end: ${m.loadAverageAtEnd.join(" ")}${m.postgresRestartedDuringRun ? "; Postgres was RESTARTED during the run" : ""}`);
   lines.push("");
@@ -220,7 +225,7 @@ export function chartOf(r: BenchResults): string {
     caption: [
       `Measured ${r.meta.startedAt.slice(0, 10)} by \`pnpm bench\` (${r.meta.mode} run, commit ${r.meta.git.commit}${r.meta.git.dirty ? "+changes" : ""}): ` +
         `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB.`,
-      `Everything on this one machine: Kafka ${m.kafka} (1 broker), PostgreSQL ${m.postgres}, the four services (Node ${m.node}), the load generator.`,
+      `Everything on this one machine: Kafka ${m.kafka} (1 broker), PostgreSQL ${m.postgres}, the four services (Node ${r.meta.services?.nodeVersion ?? m.node}), the load generator.`,
       "Latency = orders.completed_at − orders.created_at in the order database. Floor = hops × Kafka hop p50 + critical-path commits × commit p50,",
       "both measured in the same run; floor throughput = Postgres commit rate ÷ transactions per saga.",
       ...(disturbance ? [disturbance] : []),

@@ -2,14 +2,18 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { serviceNames, type ServiceName } from "@saga-shop/contracts";
-import { root, serviceDatabaseUrlOf, settings } from "./config";
+import { serviceDatabaseUrlOf, settings } from "./config";
 import { httpJson } from "./http";
 import { sleep } from "./stats";
 
-// The four services as the real processes `node services/<s>/dist/main.js`, against the
-// bench broker and the bench_ databases, on ports 6001–6004, logging at warn.
+// The four services as the real processes `node services/<s>/dist/main.js` (of this checkout, or
+// of BENCH_SERVICES_ROOT's, run by BENCH_SERVICES_NODE), against the bench broker and the bench_
+// databases, on ports 6001–6004, logging at warn.
 
 export { serviceNames, type ServiceName };
+
+/** The service's entry point in the checkout being measured (its migrations are found from there). */
+export const serviceMainOf = (name: ServiceName) => join(settings.services.root, "services", name, "dist", "main.js");
 
 export interface ServiceProcess {
   name: ServiceName;
@@ -24,7 +28,8 @@ async function startOne(name: ServiceName): Promise<ServiceProcess> {
   const log = openSync(join(settings.logDir, `${name}.log`), "a");
   // BENCH_PROFILE=1: a V8 CPU profile per service, written when it stops (see profile-summary.ts).
   const profile = settings.profile ? ["--cpu-prof", `--cpu-prof-dir=${join(settings.profileDir, name)}`] : [];
-  const child = spawn(process.execPath, [...profile, join(root, "services", name, "dist", "main.js")], {
+  const child = spawn(settings.services.node, [...profile, serviceMainOf(name)], {
+    cwd: settings.services.root,
     env: {
       ...process.env,
       PORT: String(port),
