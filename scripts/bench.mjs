@@ -164,7 +164,14 @@ async function comparison(options) {
     const code = await benchRun({
       args: options.rest,
       servicesRoot: side.dir,
-      env: { BENCH_SERVICES_ROOT: side.dir, BENCH_SERVICES_NODE: side.node, BENCH_SERVICES_COMMIT: side.commit.slice(0, 7), BENCH_RESULTS_FILE: file },
+      env: {
+        BENCH_SERVICES_ROOT: side.dir,
+        BENCH_SERVICES_NODE: side.node,
+        BENCH_SERVICES_COMMIT: side.commit.slice(0, 7),
+        BENCH_RESULTS_FILE: file,
+        // The headline figures compared are the choreography's; older builds know no other model.
+        BENCH_MODELS: process.env.BENCH_MODELS ?? "choreography",
+      },
     });
     if (interrupted) throw new Error("interrupted");
     if (code !== 0 || !existsSync(file)) {

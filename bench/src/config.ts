@@ -1,15 +1,26 @@
+import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import { serviceNames, services, type ServiceName } from "@saga-shop/contracts";
+import { models, type Model } from "./saga-counts";
 
 // Every knob of a run. `BENCH_QUICK=1` (or `--quick`) is a ~3 minute run without a soak; the
 // default full run takes about 10 minutes including a soak of BENCH_SOAK_SECONDS (300; 0 turns it
 // off). Finer: BENCH_FLOOR_HOPS, BENCH_FLOOR_BATCH_MESSAGES, BENCH_FLOOR_PG_TX, BENCH_LIGHT_HAPPY,
-// BENCH_LIGHT_COMPENSATION, BENCH_STEP_SECONDS (closed loop), BENCH_OPEN_SECONDS; BENCH_PROFILE=1
+// BENCH_LIGHT_COMPENSATION, BENCH_STEP_SECONDS (closed loop), BENCH_OPEN_SECONDS, BENCH_FLOOR_HTTP;
+// BENCH_MODELS (the transaction models measured, all three by default); BENCH_PROFILE=1
 // takes V8 CPU profiles of the services. PG_ADMIN_URL (a superuser's URL) runs it on that server
 // instead of the bench's own Postgres cluster. BENCH_SERVICES_ROOT, BENCH_SERVICES_NODE,
 // BENCH_SERVICES_COMMIT and BENCH_RESULTS_FILE are set by `pnpm bench --against` (below).
 
 export const root = join(__dirname, "..", "..");
+
+/** BENCH_MODELS: which models, in the order given, the choreography first whether named or not. */
+export function modelsOf(value: string | undefined): Model[] {
+  const named = (value ?? models.join(",")).split(",").map((m) => m.trim()).filter(Boolean);
+  const unknown = named.filter((m) => !(models as readonly string[]).includes(m));
+  if (unknown.length > 0) throw new Error(`BENCH_MODELS: no transaction model is called ${unknown.join(", ")} (the models: ${models.join(", ")})`);
+  return ["choreography", ...new Set(named.filter((m) => m !== "choreography") as Model[])];
+}
 const env = process.env;
 const quick = env.BENCH_QUICK === "1" || process.argv.includes("--quick");
 const num = (name: string, fallback: number) => (env[name] !== undefined && env[name] !== "" ? Number(env[name]) : fallback);
@@ -59,12 +70,21 @@ export const settings = {
   profileDir: join(root, ".local", "bench-profiles"),
   /** BENCH_PORT_BASE (6000) plus each service's port's last digits in the saga map (order 3001 -> 6001). */
   ports: Object.fromEntries(serviceNames.map((s) => [s, num("BENCH_PORT_BASE", 6000) + (services[s].port % 1000)])) as Record<ServiceName, number>,
-  users: 200,
+  /**
+   * The transaction models measured, one after the other on the same services (BENCH_MODELS, comma-separated;
+   * all three by default). The choreography is always first: the headline figures, the open loop and the soak are its.
+   */
+  models: modelsOf(env.BENCH_MODELS),
+  /** The participant APIs' token for this run's services (the two-phase commit's coordinator and participants). */
+  twoPhaseCommitToken: randomBytes(16).toString("hex"),
+  /** Enough that no two orders in flight (at most 256) share a user: a two-phase commit holds its user's row until phase two. */
+  users: 600,
   floor: {
     hopMessages: num("BENCH_FLOOR_HOPS", quick ? 200 : 1000),
     batchMessages: num("BENCH_FLOOR_BATCH_MESSAGES", quick ? 30_000 : 100_000),
     batchSize: 500, // the relay's batch size
     pgTransactions: num("BENCH_FLOOR_PG_TX", quick ? 1000 : 3000),
+    httpRoundTrips: num("BENCH_FLOOR_HTTP", quick ? 300 : 1000),
     pgClients: 4,
     pgRateSeconds: quick ? 3 : 5,
   },

@@ -1,13 +1,15 @@
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel, Partitioners, type Consumer } from "kafkajs";
 import { Client } from "pg";
 import { settings, superuserUrlOf } from "./config";
 import { progress } from "./progress";
-import { sagaCounts } from "./saga-counts";
+import type { ModelCounts, SagaCounts } from "./saga-counts";
 import { round, sleep, summarize, type Summary } from "./stats";
 
 // The floor: what the same broker and the same Postgres cost for the smallest unit of work,
@@ -310,19 +312,61 @@ function runPgbench(url: string, clients: number, seconds: number): PostgresFloo
   }
 }
 
-/** latency ≈ hops × hop p50 + critical transactions × commit p50; throughput ≈ commit rate ÷ transactions. */
-export function sagaFloor(kafka: KafkaFloor, pg: PostgresFloor): SagaFloor {
-  const { happy, compensation } = sagaCounts;
-  const hop = kafka.hopMs.p50;
-  const commit = pg.commitMs.p50;
+/** An HTTP round trip between two processes here: fetch (as the coordinator calls its participants) to a node:http server. */
+export interface HttpFloor {
+  roundTripMs: Summary;
+}
+
+export async function measureHttpFloor(): Promise<HttpFloor> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on("end", () => response.writeHead(200, { "content-type": "application/json" }).end('{"vote":"yes"}'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const body = JSON.stringify({ gid: `saga-shop:${randomUUID()}:user`, orderId: randomUUID(), step: { userId: randomUUID(), amountCents: 100 } });
+  const times: number[] = [];
+  try {
+    const n = settings.floor.httpRoundTrips;
+    for (let i = 0; i < n + 50; i++) {
+      const t0 = performance.now();
+      const response = await fetch(`http://127.0.0.1:${port}/2pc/prepare`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      await response.text();
+      if (i >= 50) times.push(performance.now() - t0);
+      if (i % 100 === 0) progress(`HTTP round trips: ${i}/${n + 50}`);
+    }
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  return { roundTripMs: summarize(times) };
+}
+
+export interface Floors {
+  kafka: KafkaFloor;
+  postgres: PostgresFloor;
+  http: HttpFloor;
+}
+
+/** latency ≈ hops × hop p50 + HTTP round trips × round trip p50 + critical transactions × commit p50; throughput ≈ commit rate ÷ transactions. */
+export function modelFloor(counts: ModelCounts, floors: Floors): SagaFloor {
+  const { happy, compensation } = counts;
+  const hop = floors.kafka.hopMs.p50;
+  const rtt = floors.http.roundTripMs.p50;
+  const commit = floors.postgres.commitMs.p50;
+  const latency = (c: SagaCounts) => round(c.kafkaHops * hop + (c.httpRoundTrips > 0 ? c.httpRoundTrips * rtt : 0) + c.criticalTransactions * commit);
+  const formula = (c: SagaCounts) =>
+    [c.kafkaHops > 0 ? `${c.kafkaHops} hops × ${hop} ms` : "", c.httpRoundTrips > 0 ? `${c.httpRoundTrips} HTTP round trips × ${rtt} ms` : "", `${c.criticalTransactions} commits × ${commit} ms`]
+      .filter(Boolean)
+      .join(" + ");
   return {
-    happyLatencyMs: round(happy.kafkaHops * hop + happy.criticalTransactions * commit),
-    compensationLatencyMs: round(compensation.kafkaHops * hop + compensation.criticalTransactions * commit),
-    throughputPerSecond: Math.round(pg.rate.commitsPerSecond / happy.totalTransactions),
+    happyLatencyMs: latency(happy),
+    compensationLatencyMs: latency(compensation),
+    throughputPerSecond: Math.round(floors.postgres.rate.commitsPerSecond / happy.totalTransactions),
     formula: {
-      latency: `${happy.kafkaHops} hops × ${hop} ms + ${happy.criticalTransactions} commits × ${commit} ms`,
-      compensationLatency: `${compensation.kafkaHops} hops × ${hop} ms + ${compensation.criticalTransactions} commits × ${commit} ms`,
-      throughput: `${pg.rate.commitsPerSecond} commits/s ÷ ${happy.totalTransactions} transactions`,
+      latency: formula(happy),
+      compensationLatency: formula(compensation),
+      throughput: `${floors.postgres.rate.commitsPerSecond} commits/s ÷ ${happy.totalTransactions} transactions`,
     },
   };
 }

@@ -1,7 +1,7 @@
 import { settings } from "./config";
 import { progress } from "./progress";
 import { Resources, type CpuSnapshot, type CpuUsage } from "./resources";
-import { expectedStatus, placeOrder, type Finished, type OrderDatabase, type Placed, type SagaKind } from "./shop";
+import { expectedStatusOf, placeOrder, type Finished, type Model, type OrderDatabase, type Placed, type SagaKind } from "./shop";
 import { round, sleep, summarize, type Summary } from "./stats";
 
 // The load: one saga at a time, closed loop (N sagas in flight, each slot starts the next when
@@ -55,13 +55,13 @@ const merge = (placed: Placed, finished: Finished): Sample => ({ ...placed, ...f
 /** A run's figures: latency of the sagas it measures, throughput and CPU of those it completed. */
 function resultOf(
   label: string,
-  run: { kind: SagaKind; samples: Sample[]; measured: Sample[]; completed: number; seconds: number; cpu: CpuUsage; lost: number; errors: number },
+  run: { model: Model; kind: SagaKind; samples: Sample[]; measured: Sample[]; completed: number; seconds: number; cpu: CpuUsage; lost: number; errors: number },
 ): RunResult {
   return {
     label,
     sagas: run.measured.length,
     lost: run.lost,
-    wrongStatus: run.samples.filter((s) => s.status !== expectedStatus[run.kind]).length,
+    wrongStatus: run.samples.filter((s) => s.status !== expectedStatusOf(run.model, run.kind)).length,
     errors: run.errors,
     latency: latencyOf(run.measured),
     throughput: round(run.completed / run.seconds),
@@ -78,14 +78,16 @@ export function perSaga(cpu: CpuUsage, sagas: number): Record<string, number> {
   return out;
 }
 
-interface Context {
+export interface LoadContext {
+  /** The transaction model every order of the run is placed under. */
+  model: Model;
   users: readonly string[];
   db: OrderDatabase;
   resources: Resources;
 }
 
 /** One saga at a time: POST, wait until the order is terminal, next. */
-export async function sequential(ctx: Context, kind: SagaKind, count: number, label: string, record = true): Promise<{ result: RunResult; samples: Sample[] }> {
+export async function sequential(ctx: LoadContext, kind: SagaKind, count: number, label: string, record = true): Promise<{ result: RunResult; samples: Sample[] }> {
   ctx.db.pollMs = settings.light.pollMs;
   const before = await ctx.resources.snapshot();
   const started = Date.now();
@@ -94,7 +96,7 @@ export async function sequential(ctx: Context, kind: SagaKind, count: number, la
   let errors = 0;
   for (let i = 0; i < count; i++) {
     try {
-      const placed = await placeOrder(ctx.users, kind);
+      const placed = await placeOrder(ctx.users, kind, ctx.model);
       // The very first saga also waits for every consumer group to get its partitions.
       const finished = await ctx.db.whenFinished(placed.id, i === 0 ? 120_000 : settings.drainTimeoutMs);
       if (finished) samples.push(merge(placed, finished));
@@ -113,7 +115,7 @@ export async function sequential(ctx: Context, kind: SagaKind, count: number, la
   const seconds = (Date.now() - started) / 1000;
   return {
     samples: record ? samples : [],
-    result: resultOf(label, { kind, samples, measured: samples, completed: samples.length, seconds, cpu, lost, errors }),
+    result: resultOf(label, { model: ctx.model, kind, samples, measured: samples, completed: samples.length, seconds, cpu, lost, errors }),
   };
 }
 
@@ -130,10 +132,12 @@ function windowSnapshots(resources: Resources, startAt: number, endAt: number) {
 
 export interface ClosedStep extends RunResult {
   concurrency: number;
+  /** The measuring window (epoch ms): the orders created in it are the ones measured. */
+  window: { startMs: number; endMs: number };
 }
 
 /** `concurrency` slots, each placing an order and waiting for it to be terminal, for warm-up + seconds. */
-export async function closedLoop(ctx: Context, concurrency: number, warmupSeconds: number, seconds: number): Promise<ClosedStep> {
+export async function closedLoop(ctx: LoadContext, concurrency: number, warmupSeconds: number, seconds: number): Promise<ClosedStep> {
   ctx.db.pollMs = settings.closed.pollMs;
   const label = `closed loop, ${concurrency} in flight`;
   const windowStart = Date.now() + warmupSeconds * 1000;
@@ -153,7 +157,7 @@ export async function closedLoop(ctx: Context, concurrency: number, warmupSecond
     Array.from({ length: concurrency }, async () => {
       while (Date.now() < windowEnd) {
         try {
-          const placed = await placeOrder(ctx.users, "happy");
+          const placed = await placeOrder(ctx.users, "happy", ctx.model);
           const finished = await ctx.db.whenFinished(placed.id, settings.drainTimeoutMs);
           if (finished) samples.push(merge(placed, finished));
           else lost++;
@@ -168,7 +172,7 @@ export async function closedLoop(ctx: Context, concurrency: number, warmupSecond
   const cpu = await cpuUsage();
   const completed = samples.filter((s) => s.completedAt >= windowStart && s.completedAt < windowEnd).length;
   const measured = samples.filter((s) => s.createdAt >= windowStart && s.createdAt < windowEnd);
-  return { ...resultOf(label, { kind: "happy", samples, measured, completed, seconds, cpu, lost, errors }), concurrency };
+  return { ...resultOf(label, { model: ctx.model, kind: "happy", samples, measured, completed, seconds, cpu, lost, errors }), concurrency, window: { startMs: windowStart, endMs: windowEnd } };
 }
 
 export interface OpenRun extends RunResult {
@@ -177,7 +181,7 @@ export interface OpenRun extends RunResult {
 }
 
 /** POSTs at `rate` per second for warm-up + seconds, then waits for every saga to end. */
-export async function openLoop(ctx: Context, rate: number, warmupSeconds: number, seconds: number, label: string): Promise<OpenRun> {
+export async function openLoop(ctx: LoadContext, rate: number, warmupSeconds: number, seconds: number, label: string): Promise<OpenRun> {
   const t0 = Date.now() + 50;
   const windowStart = t0 + warmupSeconds * 1000;
   const windowEnd = windowStart + seconds * 1000;
@@ -196,7 +200,7 @@ export async function openLoop(ctx: Context, rate: number, warmupSeconds: number
       const now = Date.now();
       for (let due = t0 + i * interval; due <= now && due < windowEnd; due = t0 + ++i * interval) {
         placed.push(
-          placeOrder(ctx.users, "happy", due).then(
+          placeOrder(ctx.users, "happy", ctx.model, due).then(
             (p) => {
               answered++;
               return p;
@@ -228,5 +232,5 @@ export async function openLoop(ctx: Context, rate: number, warmupSeconds: number
   const completed = samples.filter((s) => s.completedAt >= windowStart && s.completedAt < windowEnd).length;
   const measured = samples.filter((s) => s.intendedAt >= windowStart && s.intendedAt < windowEnd);
   const lost = orders.length - samples.length;
-  return { ...resultOf(label, { kind: "happy", samples, measured, completed, seconds, cpu, lost, errors }), targetRate: rate, samples };
+  return { ...resultOf(label, { model: ctx.model, kind: "happy", samples, measured, completed, seconds, cpu, lost, errors }), targetRate: rate, samples };
 }

@@ -6,14 +6,14 @@ import { dirname, join, relative } from "node:path";
 import { ResilientClient } from "./db";
 import { breakdownOf, describeBreakdown } from "./breakdown";
 import { root, settings, superuserUrlOf } from "./config";
-import { measureKafkaFloor, measurePostgresFloor, sagaFloor } from "./floor";
+import { measureHttpFloor, measureKafkaFloor, measurePostgresFloor, modelFloor, type Floors } from "./floor";
 import { closeHttp } from "./http";
-import { closedLoop, latencyOf, openLoop, sequential, type ClosedStep, type OpenRun, type RunResult } from "./load";
+import { closedLoop, latencyOf, openLoop, sequential, type ClosedStep, type LoadContext, type OpenRun, type RunResult } from "./load";
 import { cpuSecondsOf, loadAverage, machineCpu, readPidFile } from "./proc";
 import { note, phase, progress } from "./progress";
-import { chartOf, formatReport, markdownTable, type BenchResults, type SoakResult, type Target } from "./report";
+import { chartOf, formatReport, markdownModels, markdownTable, type BenchResults, type ModelRun, type SoakResult, type Target } from "./report";
 import { Resources } from "./resources";
-import { explainCounts, sagaCounts } from "./saga-counts";
+import { countsByModel, explainCounts, sagaCounts, type Model } from "./saga-counts";
 import { alive, startServices, stopServices, type ServiceProcess } from "./services";
 import { createUsers, OrderDatabase } from "./shop";
 import { round, sleep, slope, } from "./stats";
@@ -133,7 +133,7 @@ async function main() {
   if (servicesMeta.root !== root || servicesMeta.node !== process.execPath) {
     process.stderr.write(`  services measured: ${servicesMeta.root} (commit ${servicesMeta.commit}), run by Node ${servicesMeta.nodeVersion} (${servicesMeta.node})\n`);
   }
-  for (const l of explainCounts()) process.stderr.write(`  ${l}\n`);
+  for (const l of explainCounts(settings.models)) process.stderr.write(`  ${l}\n`);
   for (const port of Object.values(settings.ports)) {
     if (await portInUse(port)) throw new Error(`port ${port} is already in use: is another benchmark running?`);
   }
@@ -154,8 +154,15 @@ async function main() {
   const pgRun = await busyDuring(measurePostgresFloor, brokerPid);
   const pgFloor = pgRun.value;
   note(`commit p50 ${pgFloor.commitMs.p50} ms, p99 ${pgFloor.commitMs.p99} ms; ${pgFloor.rate.commitsPerSecond} commits/s with ${pgFloor.rate.clients} clients`);
-  const floor = sagaFloor(kafkaFloor, pgFloor);
-  note(`saga floor: ${floor.formula.latency} = ${floor.happyLatencyMs} ms; ${floor.formula.throughput} = ${floor.throughputPerSecond} sagas/s`);
+  phase("floor: HTTP between two processes (fetch, as the coordinator calls its participants)");
+  const httpFloor = await measureHttpFloor();
+  note(`HTTP round trip p50 ${httpFloor.roundTripMs.p50} ms, p99 ${httpFloor.roundTripMs.p99} ms`);
+  const floors: Floors = { kafka: kafkaFloor, postgres: pgFloor, http: httpFloor };
+  for (const model of settings.models) {
+    const f = modelFloor(countsByModel[model], floors);
+    note(`${model} floor: ${f.formula.latency} = ${f.happyLatencyMs} ms; ${f.formula.throughput} = ${f.throughputPerSecond} orders/s`);
+  }
+  const floor = modelFloor(sagaCounts, floors);
   endPhase("floor");
 
   // 2. The system.
@@ -171,13 +178,14 @@ async function main() {
   const users = await createUsers(settings.users);
   const rssAtStartMb = resources.currentRss();
   note(`ready: ${services.map((s) => `${s.name} pid ${s.pid}`).join(", ")}; ${users.length} users`);
-  const ctx = { users, db, resources };
+  const ctx = { users, db, resources, model: "choreography" as Model };
+  const under = (model: Model) => ({ ...ctx, model });
   endPhase("start");
 
   try {
-    phase("warm-up (consumer groups join, JIT, connection pools)");
-    await sequential(ctx, "happy", settings.warmup.sequential, "warm-up, one at a time", false);
-    await closedLoop(ctx, settings.warmup.concurrency, 0, settings.warmup.seconds);
+    phase(`warm-up (consumer groups join, JIT, connection pools): ${settings.models.join(", ")}`);
+    for (const model of settings.models) await sequential(under(model), "happy", settings.warmup.sequential, `warm-up, ${model}, one at a time`, false);
+    for (const model of settings.models) await closedLoop(under(model), settings.warmup.concurrency, 0, settings.warmup.seconds);
     const idleBefore = await resources.snapshot();
     progress(`idle for ${settings.idleSeconds} s`);
     await sleep(settings.idleSeconds * 1000);
@@ -198,51 +206,15 @@ async function main() {
       }
     };
 
-    // 3. Light load.
-    phase("light load: one saga at a time");
-    await settle();
-    const happyRun = await sequential(ctx, "happy", settings.light.happy, "happy path");
-    const happy = happyRun.result;
-    note(`happy: p50 ${happy.latency.dbMs.p50} ms, p95 ${happy.latency.dbMs.p95}, p99 ${happy.latency.dbMs.p99}, max ${happy.latency.dbMs.max} (floor ${floor.happyLatencyMs} ms)`);
-    await settle();
-    const compensationRun = await sequential(ctx, "compensation", settings.light.compensation, "delivery failure");
-    const compensation = compensationRun.result;
-    note(
-      `delivery failure: p50 ${compensation.latency.dbMs.p50} ms, p95 ${compensation.latency.dbMs.p95}, p99 ${compensation.latency.dbMs.p99}, max ${compensation.latency.dbMs.max} (floor ${floor.compensationLatencyMs} ms)`,
-    );
-    const hopFloorMs = kafkaFloor.hopMs.p50 + 2 * pgFloor.commitMs.p50;
-    const breakdown = {
-      hopFloorMs: round(hopFloorMs),
-      happy: await breakdownOf(happyRun.samples),
-      compensation: await breakdownOf(compensationRun.samples),
-    };
-    if (breakdown.happy) for (const l of describeBreakdown(breakdown.happy, hopFloorMs)) note(l);
-    endPhase("light load");
-
-    // 4. Closed loop, rising concurrency until throughput stops growing.
-    phase(`closed loop: rising concurrency, ${settings.closed.seconds} s each (+${settings.closed.warmupSeconds} s warm-up)`);
-    const closed: ClosedStep[] = [];
-    let best: ClosedStep | undefined;
-    let stale = 0;
-    for (const concurrency of settings.closed.concurrencies) {
-      await settle();
-      const step = await closedLoop(ctx, concurrency, settings.closed.warmupSeconds, settings.closed.seconds);
-      closed.push(step);
-      note(
-        `${concurrency} in flight: ${step.throughput} sagas/s, p50 ${step.latency.dbMs.p50} ms, p99 ${step.latency.dbMs.p99} ms; ` +
-          `machine ${step.cpu.machineBusyCores} cores busy, ${step.cpu.otherCores} of them not ours`,
-      );
-      if (!best || step.throughput > best.throughput * (1 + settings.closed.minGain)) {
-        best = step;
-        stale = 0;
-      } else {
-        if (step.throughput > best.throughput) best = step;
-        if (++stale >= settings.closed.patience && concurrency >= settings.closed.minConcurrency) break;
-      }
-    }
-    const maxRate = best!.throughput;
-    note(`highest: ${maxRate} sagas/s at ${best!.concurrency} in flight`);
-    endPhase("closed loop");
+    // 3. Each model: one order at a time, then a closed loop of rising concurrency; the same
+    // services, the same users, one model after the other.
+    const runs: ModelRun[] = [];
+    for (const model of settings.models) runs.push(await measureModel(under(model), floors, settle, endPhase));
+    const chor = runs[0]!;
+    const { happy, compensation } = chor.light;
+    const closed = chor.closedLoop;
+    const best = closed.find((s) => s.concurrency === chor.maxThroughput.concurrency)!;
+    const maxRate = chor.maxThroughput.perSecond;
 
     // 5. Open loop at fixed fractions of that rate.
     phase(`open loop: ${settings.open.fractions.map((f) => `${f * 100}%`).join(" and ")} of ${maxRate}/s, ${settings.open.seconds} s each`);
@@ -275,10 +247,11 @@ async function main() {
     }
 
     // 7. Results.
+    const hopFloorMs = kafkaFloor.hopMs.p50 + 2 * pgFloor.commitMs.p50;
     const peakRssMb = resources.peakRss();
     const pgStartedAtEnd = await postgresStartedAt();
     if (pgStartedAtEnd !== pgStartedAt) note(`Postgres restarted during the run (at ${pgStartedAtEnd}); the figures include that disturbance`);
-    const all: RunResult[] = [happy, compensation, ...closed, ...open, ...(soak ? [soak.run] : [])];
+    const all: RunResult[] = [...runs.flatMap((m) => [m.light.happy, m.light.compensation, ...m.closedLoop]), ...open, ...(soak ? [soak.run] : [])];
     const results: BenchResults = {
       meta: {
         mode: settings.mode,
@@ -306,10 +279,11 @@ async function main() {
           "Kafka (one broker), Postgres, the four services and the load generator all share this machine." +
           (settings.profile ? " PROFILED RUN (--cpu-prof): slower than normal, not comparable." : ""),
       },
-      sagaCounts: { ...sagaCounts, explanation: explainCounts() },
+      sagaCounts: { ...sagaCounts, explanation: explainCounts(settings.models) },
       floor: {
         kafka: kafkaFloor,
         postgres: pgFloor,
+        http: httpFloor,
         saga: floor,
         conditions: {
           kafka: { machineBusyCores: kafkaRun.machineBusyCores, harnessCores: kafkaRun.harnessCores, brokerCores: kafkaRun.brokerCores, otherCores: kafkaRun.otherCores },
@@ -317,22 +291,17 @@ async function main() {
         },
       },
       idle: { seconds: settings.idleSeconds, cpuCores: idleCores },
-      light: {
-        happy,
-        compensation,
-        happyP50VsFloor: round(happy.latency.dbMs.p50 / floor.happyLatencyMs),
-        compensationP50VsFloor: round(compensation.latency.dbMs.p50 / floor.compensationLatencyMs),
-        breakdown,
-      },
+      light: { ...chor.light, breakdown: { hopFloorMs: round(hopFloorMs), ...chor.breakdown } },
       closedLoop: closed,
-      maxThroughput: { perSecond: maxRate, concurrency: best!.concurrency },
+      maxThroughput: chor.maxThroughput,
+      models: runs,
       openLoop: open.map(({ samples: _s, ...rest }) => rest),
       soak,
       resources: {
         rssAtStartMb,
         peakRssMb,
         cpuMsPerSaga: [
-          { at: `${best!.label} (highest throughput, ${best!.throughput}/s)`, ms: best!.cpuMsPerSaga },
+          { at: `${best.label} (highest throughput, ${best.throughput}/s)`, ms: best.cpuMsPerSaga },
           ...open.slice(0, 1).map((o) => ({ at: `open loop at ${o.targetRate}/s`, ms: o.cpuMsPerSaga })),
           { at: `one at a time (${happy.throughput}/s)`, ms: happy.cpuMsPerSaga },
         ],
@@ -362,7 +331,7 @@ async function main() {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, `bench-${stamp}.json`), json);
     writeFileSync(join(dir, "bench-latest.json"), json);
-    writeFileSync(join(dir, "bench-latest.md"), `${markdownTable(results)}\n`);
+    writeFileSync(join(dir, "bench-latest.md"), `${markdownTable(results)}\n${runs.length > 1 ? `\n${markdownModels(runs)}\n` : ""}`);
     const svg = chartOf(results);
     writeFileSync(join(dir, `bench-${stamp}.svg`), svg);
     writeFileSync(join(dir, "bench-latest.svg"), svg);
@@ -388,6 +357,76 @@ async function main() {
     await db.close().catch(() => undefined);
     closeHttp();
   }
+}
+
+/** One model's light load and closed loop (and, for the two-phase commit, how long its locks were held). */
+async function measureModel(ctx: LoadContext, floors: Floors, settle: () => Promise<void>, endPhase: (name: string) => void): Promise<ModelRun> {
+  const { model } = ctx;
+  const counts = countsByModel[model];
+  const floor = modelFloor(counts, floors);
+  phase(`${model}: one order at a time`);
+  await settle();
+  const happyRun = await sequential(ctx, "happy", settings.light.happy, `${model}, happy path`);
+  const happy = happyRun.result;
+  note(`happy: p50 ${happy.latency.dbMs.p50} ms, p95 ${happy.latency.dbMs.p95}, p99 ${happy.latency.dbMs.p99}, max ${happy.latency.dbMs.max} (floor ${floor.happyLatencyMs} ms)`);
+  await settle();
+  const compensationRun = await sequential(ctx, "compensation", settings.light.compensation, `${model}, delivery failure`);
+  const compensation = compensationRun.result;
+  note(
+    `delivery failure: p50 ${compensation.latency.dbMs.p50} ms, p95 ${compensation.latency.dbMs.p95}, p99 ${compensation.latency.dbMs.p99}, max ${compensation.latency.dbMs.max} (floor ${floor.compensationLatencyMs} ms)`,
+  );
+  const hopFloorMs = floors.kafka.hopMs.p50 + 2 * floors.postgres.commitMs.p50;
+  const breakdown = { happy: await breakdownOf(happyRun.samples), compensation: await breakdownOf(compensationRun.samples) };
+  if (breakdown.happy) for (const l of describeBreakdown(breakdown.happy, hopFloorMs)) note(l);
+  endPhase(`${model}: light load`);
+
+  phase(`${model}: closed loop, rising concurrency, ${settings.closed.seconds} s each (+${settings.closed.warmupSeconds} s warm-up)`);
+  const closed: ClosedStep[] = [];
+  let best: ClosedStep | undefined;
+  let stale = 0;
+  for (const concurrency of settings.closed.concurrencies) {
+    await settle();
+    const step = await closedLoop(ctx, concurrency, settings.closed.warmupSeconds, settings.closed.seconds);
+    closed.push(step);
+    note(
+      `${concurrency} in flight: ${step.throughput} orders/s, p50 ${step.latency.dbMs.p50} ms, p99 ${step.latency.dbMs.p99} ms; ` +
+        `machine ${step.cpu.machineBusyCores} cores busy, ${step.cpu.otherCores} of them not ours` +
+        (step.wrongStatus > 0 ? `; ${step.wrongStatus} ended otherwise than APPROVED` : ""),
+    );
+    if (!best || step.throughput > best.throughput * (1 + settings.closed.minGain)) {
+      best = step;
+      stale = 0;
+    } else {
+      if (step.throughput > best.throughput) best = step;
+      if (++stale >= settings.closed.patience && concurrency >= settings.closed.minConcurrency) break;
+    }
+  }
+  note(`${model}: highest ${best!.throughput} orders/s at ${best!.concurrency} in flight`);
+  const locks =
+    model === "two-phase-commit"
+      ? {
+          oneAtATime: await ctx.db.lockTimes({ ids: happyRun.samples.map((s) => s.id) }),
+          atPeak: await ctx.db.lockTimes({ fromMs: best!.window.startMs, toMs: best!.window.endMs }),
+        }
+      : undefined;
+  if (locks) note(`locks held (log: started → completed): p50 ${locks.oneAtATime.heldMs.p50} ms one at a time, ${locks.atPeak.heldMs.p50} ms at the peak (p99 ${locks.atPeak.heldMs.p99})`);
+  endPhase(`${model}: closed loop`);
+  return {
+    model,
+    counts,
+    floor,
+    light: {
+      happy,
+      compensation,
+      happyP50VsFloor: round(happy.latency.dbMs.p50 / floor.happyLatencyMs),
+      compensationP50VsFloor: round(compensation.latency.dbMs.p50 / floor.compensationLatencyMs),
+    },
+    breakdown,
+    closedLoop: closed,
+    maxThroughput: { perSecond: best!.throughput, concurrency: best!.concurrency },
+    cpuMsPerSaga: { oneAtATime: happy.cpuMsPerSaga, atPeak: best!.cpuMsPerSaga },
+    locks,
+  };
 }
 
 function summarizeSoak(run: OpenRun, rate: number, resources: Resources, start: number, end: number): SoakResult {

@@ -1,9 +1,10 @@
 import type { Breakdown } from "./breakdown";
 import { renderChart, type ChartPoint } from "./chart";
-import type { KafkaFloor, PostgresFloor, SagaFloor } from "./floor";
+import type { HttpFloor, KafkaFloor, PostgresFloor, SagaFloor } from "./floor";
 import type { ClosedStep, OpenRun, RunResult } from "./load";
 import type { RssSample } from "./resources";
-import type { SagaCounts } from "./saga-counts";
+import type { Model, ModelCounts, SagaCounts } from "./saga-counts";
+import type { LockTimes } from "./shop";
 import { round, type Summary } from "./stats";
 
 export interface SoakResult {
@@ -21,6 +22,20 @@ export interface Target {
   measured: string;
   /** null: not measured in this run. */
   met: boolean | null;
+}
+
+/** One transaction model's figures, measured on the same services in the same run as the others. */
+export interface ModelRun {
+  model: Model;
+  counts: ModelCounts;
+  floor: SagaFloor;
+  light: { happy: RunResult; compensation: RunResult; happyP50VsFloor: number; compensationP50VsFloor: number };
+  breakdown: { happy?: Breakdown; compensation?: Breakdown };
+  closedLoop: ClosedStep[];
+  maxThroughput: { perSecond: number; concurrency: number };
+  cpuMsPerSaga: { oneAtATime: Record<string, number>; atPeak: Record<string, number> };
+  /** The two-phase commit's: how long its participants' rows stayed locked. */
+  locks?: { oneAtATime: LockTimes; atPeak: LockTimes };
 }
 
 export interface BenchResults {
@@ -41,6 +56,8 @@ export interface BenchResults {
   floor: {
     kafka: KafkaFloor;
     postgres: PostgresFloor;
+    /** Absent in runs from before the two-phase commit. */
+    http?: HttpFloor;
     saga: SagaFloor;
     /** How busy the machine was while the floor was measured (cores). */
     conditions: {
@@ -58,6 +75,8 @@ export interface BenchResults {
   };
   closedLoop: ClosedStep[];
   maxThroughput: { perSecond: number; concurrency: number };
+  /** Every model measured, the choreography (the figures above) first; absent in runs from before. */
+  models?: ModelRun[];
   openLoop: Omit<OpenRun, "samples">[];
   soak?: SoakResult;
   resources: {
@@ -128,6 +147,7 @@ export function formatReport(r: BenchResults): string {
   for (const o of r.openLoop) lines.push(tput(`open loop, ${o.targetRate}/s`, o));
   if (r.soak) lines.push(tput(`soak ${r.soak.seconds} s at ${r.soak.targetRate}/s`, r.soak.run));
   lines.push(`  (not ours) = cores other programs on this machine used meanwhile; more than ~0.3 disturbs a row.`);
+  if (r.models && r.models.length > 1) lines.push("", ...formatModels(r.models));
   lines.push("");
   const names = ["order", "user", "payment", "delivery"];
   const loads = r.resources.cpuMsPerSaga;
@@ -164,6 +184,67 @@ export function formatReport(r: BenchResults): string {
   for (const t of r.targets) lines.push(`  ${t.met === null ? "–" : t.met ? "✓" : "✗"} ${padr(t.goal, 46)} ${t.measured}`);
   lines.push("");
   return lines.join("\n");
+}
+
+const processes = ["order", "user", "payment", "delivery"] as const;
+const nodeAndPg = (ms_: Record<string, number>, n: string) => `${ms(ms_[n] ?? NaN)}+${ms(ms_[`pg:${n}`] ?? NaN)}`;
+const shapeOf = (c: SagaCounts) =>
+  [c.kafkaHops > 0 ? `${c.kafkaHops} hops` : "", c.httpRoundTrips > 0 ? `${c.httpRoundTrips} HTTP` : "", `${c.criticalTransactions} commits`].filter(Boolean).join(", ");
+const unexpected = (m: ModelRun) => [m.light.happy, m.light.compensation, ...m.closedLoop].reduce((a, x) => a + x.wrongStatus + x.lost, 0);
+
+/** The models side by side, as the terminal shows them. */
+export function formatModels(models: readonly ModelRun[]): string[] {
+  const w = 22;
+  const line = (label: string, of: (m: ModelRun) => string) => `  ${padr(label, 36)}${models.map((m) => pad(of(m), w)).join("")}`;
+  const lat = (x: RunResult) => `${ms(x.latency.dbMs.p50)} / ${ms(x.latency.dbMs.p99)}`;
+  return [
+    `The transaction models side by side (same services, same run; latency = created_at → the order's end, ms)`,
+    line("", (m) => m.model),
+    line("waited for, happy", (m) => shapeOf(m.counts.happy)),
+    line("waited for, delivery failure", (m) => shapeOf(m.counts.compensation)),
+    line("transactions in all, happy", (m) => String(m.counts.happy.totalTransactions)),
+    line("floor, happy", (m) => `${ms(m.floor.happyLatencyMs)} ms`),
+    line("one at a time, happy p50 / p99", (m) => lat(m.light.happy)),
+    line("  p50 vs its floor", (m) => `${m.light.happyP50VsFloor.toFixed(2)}×`),
+    line("one at a time, delivery failure", (m) => lat(m.light.compensation)),
+    line("highest throughput (closed loop)", (m) => `${m.maxThroughput.perSecond.toFixed(0)}/s at ${m.maxThroughput.concurrency}`),
+    line("CPU ms per order at peak, all ours", (m) => ms(m.cpuMsPerSaga.atPeak.total ?? NaN)),
+    ...processes.map((n) => line(`  ${n} (node+pg)`, (m) => nodeAndPg(m.cpuMsPerSaga.atPeak, n))),
+    line("  broker", (m) => ms(m.cpuMsPerSaga.atPeak.kafka ?? NaN)),
+    line("CPU ms per order, one at a time", (m) => ms(m.cpuMsPerSaga.oneAtATime.total ?? NaN)),
+    line("rows locked across services, p50/p99", (m) => (m.locks ? `${ms(m.locks.oneAtATime.heldMs.p50)}/${ms(m.locks.oneAtATime.heldMs.p99)}` : "none")),
+    line("  at the peak", (m) => (m.locks ? `${ms(m.locks.atPeak.heldMs.p50)}/${ms(m.locks.atPeak.heldMs.p99)}` : "none")),
+    line("lost or in an unexpected state", (m) => String(unexpected(m))),
+    `  (rows locked: a two-phase commit holds its participants' rows from its prepare to phase two, started_at → completed_at`,
+    `   in the coordinator's log; a saga step holds a row only inside its own local transaction)`,
+  ];
+}
+
+/** The README's comparison of the models: the measured rows. */
+export function markdownModels(models: readonly ModelRun[]): string {
+  const head = `| | ${models.map((m) => m.model).join(" | ")} |`;
+  const rule = `|---|${models.map(() => "---:").join("|")}|`;
+  const row = (label: string, of: (m: ModelRun) => string) => `| ${label} | ${models.map(of).join(" | ")} |`;
+  const lat = (x: RunResult) => `${ms(x.latency.dbMs.p50)} / ${ms(x.latency.dbMs.p99)} ms`;
+  return [
+    head,
+    rule,
+    row("waited for: happy path", (m) => shapeOf(m.counts.happy)),
+    row("waited for: delivery failure", (m) => shapeOf(m.counts.compensation)),
+    row("transactions in all (happy)", (m) => String(m.counts.happy.totalTransactions)),
+    row("floor (happy)", (m) => `${ms(m.floor.happyLatencyMs)} ms`),
+    row("one at a time, happy p50 / p99", (m) => `${lat(m.light.happy)} (${m.light.happyP50VsFloor.toFixed(1)}× floor)`),
+    row("one at a time, delivery failure p50 / p99", (m) => lat(m.light.compensation)),
+    row("highest throughput", (m) => `${m.maxThroughput.perSecond.toFixed(0)}/s (${m.maxThroughput.concurrency} in flight)`),
+    row("CPU per order at the peak, all processes", (m) => `${ms(m.cpuMsPerSaga.atPeak.total ?? NaN)} ms`),
+    row("of which order / user / payment / delivery (node + Postgres), broker", (m) =>
+      `${processes.map((n) => ms((m.cpuMsPerSaga.atPeak[n] ?? NaN) + (m.cpuMsPerSaga.atPeak[`pg:${n}`] ?? NaN))).join(" / ")}, ${ms(m.cpuMsPerSaga.atPeak.kafka ?? NaN)}`,
+    ),
+    row("CPU per order, one at a time", (m) => `${ms(m.cpuMsPerSaga.oneAtATime.total ?? NaN)} ms`),
+    row("rows locked across services, one at a time / at the peak (p50)", (m) =>
+      m.locks ? `${ms(m.locks.oneAtATime.heldMs.p50)} / ${ms(m.locks.atPeak.heldMs.p50)} ms (p99 ${ms(m.locks.atPeak.heldMs.p99)})` : "none",
+    ),
+  ].join("\n");
 }
 
 /** The README's table: the figures that answer "what does it cost me?". */

@@ -1,14 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { serviceNames, type ServiceName } from "@saga-shop/contracts";
+import { participants, serviceNames, type ServiceName } from "@saga-shop/contracts";
 import { serviceDatabaseUrlOf, settings } from "./config";
 import { httpJson } from "./http";
 import { sleep } from "./stats";
 
 // The four services as the real processes `node services/<s>/dist/main.js` (of this checkout, or
 // of BENCH_SERVICES_ROOT's, run by BENCH_SERVICES_NODE), against the bench broker and the bench_
-// databases, on ports 6001–6004, logging at warn.
+// databases, on ports 6001–6004 (their participant APIs on 6102–6104), logging at warn.
 
 export { serviceNames, type ServiceName };
 
@@ -38,6 +38,9 @@ async function startOne(name: ServiceName): Promise<ServiceProcess> {
       KAFKA_BROKERS: settings.kafkaBrokers,
       LOG_LEVEL: "warn",
       LOG_PRETTY: "0",
+      // The two-phase commit: each participant's API 100 above its port (the services' default), the coordinator told where.
+      TWO_PHASE_COMMIT_TOKEN: settings.twoPhaseCommitToken,
+      PARTICIPANT_URLS: participants.map((p) => `${p}=http://127.0.0.1:${settings.ports[p] + 100}`).join(","),
     },
     stdio: ["ignore", log, log],
   });
