@@ -214,7 +214,7 @@ function stepRow(step) {
     step.redrives > 0 ? h("span", { class: "badge redriven" }, `redriven ×${step.redrives}`) : null,
     step.compensation ? h("span", { class: "where" }, `undoes ${step.undoes}`) : null,
     h("span", { class: "where" }, `by ${step.producer} · ${step.topic} · partition ${step.partition} · offset ${step.offset}`),
-    h("p", { class: "summary" }, step.summary),
+    h("p", { class: "summary" }, step.summary.replaceAll(state.view.orderId, shortId(state.view.orderId))),
     step.reason ? h("p", { class: "reason" }, `reason: ${step.reason}`) : null,
   );
   return h(
