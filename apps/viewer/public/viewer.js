@@ -34,6 +34,17 @@ const clock = (iso) => (iso ? new Date(iso).toLocaleTimeString([], { hour12: fal
 const duration = (ms) => (ms === null || ms === undefined ? "—" : ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`);
 const since = (ms) => `+${duration(Math.max(0, ms))}`;
 const statusChip = (status) => h("span", { class: `status ${status}` }, status);
+/** A reason's last line: what a multi-line error (Prisma's quote the code) comes down to. */
+const headline = (reason) => reason.split("\n").map((line) => line.trim()).filter(Boolean).at(-1) || reason;
+/** The reason's headline, and the whole of it behind a disclosure when it is longer. */
+const reasonOf = (reason) => [headline(reason), headline(reason) !== reason.trim() ? h("details", {}, h("summary", {}, "full reason"), h("pre", { class: "full-reason" }, reason)) : null];
+/** The event in words, its reason (when it carries one) in bold. */
+function summaryOf(step, orderId) {
+  const text = step.summary.replaceAll(orderId, shortId(orderId));
+  const at = step.reason ? text.lastIndexOf(step.reason) : -1;
+  if (at < 0) return [text, step.reason ? h("strong", { class: "reason" }, ` reason: ${step.reason}`) : null];
+  return [text.slice(0, at), h("strong", { class: "reason" }, step.reason), text.slice(at + step.reason.length)];
+}
 
 // ---- Live connection
 
@@ -214,8 +225,7 @@ function stepRow(step) {
     step.redrives > 0 ? h("span", { class: "badge redriven" }, `redriven ×${step.redrives}`) : null,
     step.compensation ? h("span", { class: "where" }, `undoes ${step.undoes}`) : null,
     h("span", { class: "where" }, `by ${step.producer} · ${step.topic} · partition ${step.partition} · offset ${step.offset}`),
-    h("p", { class: "summary" }, step.summary.replaceAll(state.view.orderId, shortId(state.view.orderId))),
-    step.reason ? h("p", { class: "reason" }, `reason: ${step.reason}`) : null,
+    h("p", { class: "summary" }, summaryOf(step, state.view.orderId)),
   );
   return h(
     "tr",
@@ -233,7 +243,7 @@ function deadLetterRow(d, start) {
     h("span", { class: "badge dead" }, "dead letter"),
     d.redrives.length ? h("span", { class: "badge redriven" }, `redriven ×${d.redrives.length}`) : null,
     h("span", { class: "where" }, `by ${d.consumer} · from ${d.source || "?"} · ${d.attempts ?? "?"} attempts`),
-    h("p", { class: "reason" }, `reason: ${d.reason}`),
+    h("p", { class: "reason" }, "reason: ", reasonOf(d.reason)),
   );
   return h("tr", { "data-dead-letter": d.id, "data-lane": d.consumer }, h("th", { scope: "row", class: "since time" }, d.at ? since(Date.parse(d.at) - start) : "—"), laneCells(d.consumer, card));
 }
@@ -249,7 +259,7 @@ function renderDeadLetters() {
       h("td", {}, d.consumer),
       h("td", {}, d.eventType || h("span", { title: d.invalidReason }, "not an event")),
       h("td", {}, d.orderId ? h("a", { href: `#saga=${d.orderId}`, class: "mono", title: d.orderId }, shortId(d.orderId)) : "—"),
-      h("td", {}, d.reason),
+      h("td", { class: "reason-cell" }, reasonOf(d.reason)),
       h("td", { class: "mono" }, d.source || "—"),
       h("td", {}, d.attempts ?? "—"),
       h("td", { class: "mono" }, clock(d.at)),
@@ -324,7 +334,7 @@ function renderGroups() {
               "tbody",
               {},
               group.topics.map((t) =>
-                h("tr", {}, h("td", { class: "mono" }, t.topic), h("td", {}, t.lag), h("td", { class: "mono" }, t.partitions.map((p) => `${p.partition}: ${p.committed ?? "–"}/${p.end}`).join("  "))),
+                h("tr", {}, h("td", { class: "mono" }, t.topic), h("td", {}, t.lag), h("td", { class: "mono" }, t.partitions.map((p) => `p${p.partition} ${p.committed ?? "–"}/${p.end}`).join(" · "))),
               ),
             ),
           ),

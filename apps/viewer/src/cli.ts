@@ -99,7 +99,7 @@ async function dlq(args: string[]): Promise<void> {
     }
     for (const d of body) {
       out(`${d.id}  ${d.consumer}  ${d.eventType ?? "(not an event)"}  order ${d.orderId ?? "-"}  from ${d.source ?? "?"}  attempts ${d.attempts ?? "?"}  at ${d.at ?? "?"}`);
-      out(`    reason: ${d.reason}`);
+      out(`    reason: ${d.reason.trim().split("\n").join("\n            ")}`);
       out(`    ${d.redrives.length ? `redriven ${d.redrives.length}x, to ${d.redrives.join(", ")}` : "never redriven"}`);
     }
     return;

@@ -6,6 +6,8 @@ import type { DeadLetterView, SagaView, TimelineStep } from "./state";
 const short = (orderId: string | null) => (orderId ? orderId.slice(0, 8) : "--------");
 const duration = (ms: number) => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`);
 const pad = (text: string, width: number) => (text.length >= width ? `${text} ` : text.padEnd(width));
+/** A reason's last line: what a multi-line error (Prisma's quote the code) comes down to. */
+export const headline = (reason: string) => reason.split("\n").map((line) => line.trim()).filter(Boolean).at(-1) ?? reason;
 
 /** `7b50a18f  +249 ms    payment   PaymentRefunded    payment.events/5@2  COMPENSATION (undoes PaymentCompleted)  payment of …; reason: …` */
 export function stepLine(orderId: string, step: TimelineStep): string {
@@ -37,7 +39,7 @@ export function outcomeLine(view: SagaView): string {
 export function deadLetterLine(deadLetter: DeadLetterView): string {
   const what = deadLetter.eventType ?? "a message that is not an event";
   const attempts = deadLetter.attempts === null ? "" : ` after ${deadLetter.attempts} attempt${deadLetter.attempts === 1 ? "" : "s"}`;
-  return `${short(deadLetter.orderId)}  DEAD LETTER  ${deadLetter.consumer} could not process ${what} from ${deadLetter.source ?? "?"}${attempts}: ${deadLetter.reason}  [${deadLetter.id}]`;
+  return `${short(deadLetter.orderId)}  DEAD LETTER  ${deadLetter.consumer} could not process ${what} from ${deadLetter.source ?? "?"}${attempts}: ${headline(deadLetter.reason)}  [${deadLetter.id}]`;
 }
 
 /** `7b50a18f  REDRIVEN     payment.dead-letter/0@0 back to user.events/1@7` */
