@@ -11,7 +11,7 @@ import { headline } from "../apps/viewer/src/terminal";
 import { adminUrlOf, sql } from "../test-support/postgres";
 import { deliveriesOf, finalOrder, paymentsOf, userById } from "./support/shop";
 import { api, databaseUrlOf, root, startService, startSystem, waitFor, type RunningService, type ServiceName } from "./support/system";
-import { openBrowser, startViewer, viewerCli, viewerCliProcess, viewerUrl, type RunningViewer } from "./support/viewer";
+import { openBrowser, startViewer, stopCliProcesses, viewerCli, viewerCliProcess, viewerUrl, type RunningViewer } from "./support/viewer";
 
 jest.setTimeout(180_000);
 
@@ -41,6 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  stopCliProcesses();
   await browser?.close();
   await viewer?.stop();
   await Promise.all(system.map((service) => service.stop()));
@@ -110,6 +111,7 @@ test("an order placed from the page: its timeline reaches APPROVED live, each st
   await page.waitForSelector(`#saga-table tr[data-order-id="${orderId}"][data-status="APPROVED"]`);
   expect(await page.$$eval("#saga-table tbody tr", (trs) => trs.length)).toBe(1);
   await page.fill("#filters input[name=q]", "");
+  await page.locator("#filters input[name=q]").blur();
   // Every consumer group, with its members and their partitions.
   await settled();
   for (const group of ["order-service", "user-service", "payment-service", "delivery-service"]) {
@@ -248,7 +250,7 @@ test("out of order is refused: an order's later event is not redriven before its
     expect(order).toMatchObject({ status: "CANCELLED", failureReason: "payment failed: card declined" });
     expect(order.history.map((s: { type: string }) => s.type).sort()).toEqual(["CreditReleased", "CreditReserved", "OrderCancelled", "OrderCreated", "PaymentFailed"]);
     expect(await paymentsOf(orderId)).toEqual([expect.objectContaining({ status: "DECLINED" })]);
-    expect(await watch.exited).toBe(0);
+    expect(await watch.exitWithin(30_000)).toBe(0);
     const lines = watch.output();
     expect(lines).toMatch(/DEAD LETTER {2}order could not process CreditReserved from user\.events\/\d@\d+ after 5 attempts/);
     expect(lines).toMatch(/REDRIVEN {5}order\.dead-letter\/\d@\d+ back to user\.events/);

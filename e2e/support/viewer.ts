@@ -83,12 +83,23 @@ export function viewerCli(args: string[]): { status: number | null; stdout: stri
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The same, as a process that runs on (`watch`), with its output collected. */
+const cliProcesses = new Set<ChildProcess>();
+
+/** The same, as a process that runs on (`watch`), with its output collected; stopCliProcesses ends any left. */
 export function viewerCliProcess(args: string[]) {
   const child = spawn(process.execPath, [join(root, "apps", "viewer", "dist", "cli.js"), ...args], { env: { ...process.env, VIEWER_URL: viewerUrl } });
+  cliProcesses.add(child);
   let output = "";
   child.stdout.on("data", (d) => (output += d));
   child.stderr.on("data", (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { output: () => output, exited, kill: () => child.kill("SIGTERM") };
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code))).finally(() => cliProcesses.delete(child));
+  /** Its exit code, or a failure naming what it printed if it has not exited within `ms`. */
+  const exitWithin = (ms: number) =>
+    Promise.race([exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${args.join(" ")} did not exit within ${ms} ms; it printed:\n${output}`)), ms).unref())]);
+  return { output: () => output, exitWithin, kill: () => child.kill("SIGTERM") };
+}
+
+/** For afterAll: a test that failed half-way may have left one running. */
+export function stopCliProcesses(): void {
+  for (const child of cliProcesses) child.kill("SIGTERM");
 }

@@ -152,10 +152,10 @@ function renderSagas() {
       "tr",
       { class: s.orderId === state.selected ? "selected" : null, "data-order-id": s.orderId, "data-status": s.status },
       h("td", {}, h("a", { href: `#saga=${s.orderId}`, class: "mono", "aria-current": s.orderId === state.selected ? "true" : null, title: s.orderId }, shortId(s.orderId))),
-      h("td", {}, statusChip(s.status), s.waitingDeadLetters > 0 ? h("span", { class: "stuck" }, ` ${s.waitingDeadLetters} dead letter${s.waitingDeadLetters > 1 ? "s" : ""}`) : null),
+      h("td", {}, statusChip(s.status), s.waitingDeadLetters > 0 ? h("span", { class: "stuck" }, `waits on ${s.waitingDeadLetters} dead letter${s.waitingDeadLetters > 1 ? "s" : ""}`) : null),
       h("td", {}, s.transaction),
-      h("td", { class: "mono" }, clock(s.startedAt)),
-      h("td", {}, duration(s.durationMs)),
+      h("td", { class: "mono nowrap" }, clock(s.startedAt)),
+      h("td", { class: "nowrap" }, duration(s.durationMs)),
       h("td", {}, s.stepCount),
     ),
   );
