@@ -30,6 +30,8 @@ let system: RunningService[] = [];
 let viewer: RunningViewer;
 let browser: Awaited<ReturnType<typeof openBrowser>>;
 let page: Page;
+/** The first test's order, opened again from the keyboard by the second. */
+let approvedId = "";
 
 beforeAll(async () => {
   system = await startSystem();
@@ -92,6 +94,7 @@ const deadLettersOf = async (orderId: string, consumer: string) =>
 
 test("an order placed from the page: its timeline reaches APPROVED live, each step in the lane of the service that produced it", async () => {
   const orderId = await placeFromPage("approved");
+  approvedId = orderId;
   await waitForStatus("APPROVED");
   const rows = await timelineRows();
   expect(rows.map((r) => r.type)).toEqual(["OrderCreated", "CreditReserved", "PaymentCompleted", "DeliveryScheduled", "OrderApproved"]);
@@ -135,6 +138,18 @@ test("a delivery failure (country AQ): the compensations, marked as such in thei
   expect(rows.find((r) => r.type === "PaymentRefunded")!.text).toMatch(/compensation[\s\S]*undoes PaymentCompleted/);
   expect(await page.textContent("#saga-reason")).toBe("delivery failed: address not serviceable: we do not deliver to AQ");
   await page.locator(".columns").screenshot({ path: shot("compensation") });
+
+  // With the keyboard alone: filter the list to the first test's order, Tab to its link, Enter.
+  await page.focus("#filters input[name=q]");
+  await page.keyboard.type(approvedId.slice(0, 8));
+  await page.waitForFunction(() => document.querySelectorAll("#saga-table tbody tr").length === 1);
+  await page.keyboard.press("Tab"); // the "waiting on a dead letter" checkbox
+  await page.keyboard.press("Tab"); // the order's link
+  expect(await page.evaluate(() => document.activeElement?.getAttribute("href"))).toBe(`#saga=${approvedId}`);
+  await page.keyboard.press("Enter");
+  await waitForStatus("APPROVED");
+  expect(await page.textContent("#timeline-body dd.mono")).toBe(approvedId);
+  await page.fill("#filters input[name=q]", "");
 });
 
 test("a dead letter: appears on the page and on its saga, is redriven from the page once its cause is gone, and the saga completes with nothing applied twice", async () => {
