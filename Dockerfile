@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image for the whole system: the four services and the topic creator. A container picks its
+# One image for the whole system: the four services, the viewer and the topic creator. A container picks its
 # process with its command (docker-compose.yml does), e.g.
 #   docker build -t saga-shop .
 #   docker run saga-shop node services/order/dist/main.js
@@ -29,6 +29,7 @@ COPY services/delivery/package.json services/delivery/
 COPY services/order/package.json services/order/
 COPY services/payment/package.json services/payment/
 COPY services/user/package.json services/user/
+COPY apps/viewer/package.json apps/viewer/
 
 FROM manifests AS build
 # The pnpm store lives in a BuildKit cache: packages are downloaded once, not on every change
@@ -47,11 +48,11 @@ RUN pnpm build
 # typescript (with the CLI's studio, react and dev server: two thirds of the tree), to the
 # workspace's dev copies. The client is generated at build time and needs neither; the only
 # other optional dependency is pg's adapter for Cloudflare Workers.
-# --filter: the services and the workspace packages they depend on; development tooling
-# (packages/schema-tools) and its dependencies stay out.
+# --filter: the services, the viewer and the workspace packages they depend on; development
+# tooling (packages/schema-tools) and its dependencies stay out.
 FROM manifests AS production
 RUN --mount=type=cache,id=saga-shop-pnpm-store,target=/pnpm/store \
-    pnpm install --frozen-lockfile --prod --no-optional --filter "@saga-shop/*-service..." --store-dir /pnpm/store
+    pnpm install --frozen-lockfile --prod --no-optional --filter "@saga-shop/*-service..." --filter "@saga-shop/viewer..." --store-dir /pnpm/store
 COPY --from=build /app/packages/contracts/dist packages/contracts/dist
 COPY --from=build /app/packages/messaging/dist packages/messaging/dist
 COPY --from=build /app/packages/messaging/migrations packages/messaging/migrations
@@ -64,15 +65,19 @@ COPY --from=build /app/services/payment/dist services/payment/dist
 COPY --from=build /app/services/payment/prisma/migrations services/payment/prisma/migrations
 COPY --from=build /app/services/user/dist services/user/dist
 COPY --from=build /app/services/user/prisma/migrations services/user/prisma/migrations
+COPY --from=build /app/apps/viewer/dist apps/viewer/dist
+# The viewer's page: plain HTML, CSS and JavaScript, served as they are.
+COPY --from=build /app/apps/viewer/public apps/viewer/public
 # Fail the build, not the container, if a process the compose file starts is missing or a
 # module it needs does not resolve in this tree: a service's main.js only starts the service
 # when run, so requiring it loads every module; pino-pretty is loaded later (LOG_PRETTY=1).
 RUN for main in services/delivery/dist/main.js services/order/dist/main.js services/payment/dist/main.js \
-      services/user/dist/main.js packages/messaging/dist/create-topics.js; do \
+      services/user/dist/main.js packages/messaging/dist/create-topics.js apps/viewer/dist/main.js; do \
       [ -f "$main" ] || { echo "missing $main" >&2; exit 1; }; \
     done; \
     node -e 'for (const s of ["delivery", "order", "payment", "user"]) require(`./services/${s}/dist/main.js`); \
-      require("./packages/messaging/dist/index.js"); require.resolve("pino-pretty", { paths: ["packages/service-kit"] })'
+      require("./packages/messaging/dist/index.js"); require("./apps/viewer/dist/main.js"); \
+      require.resolve("pino-pretty", { paths: ["packages/service-kit"] })'
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production

@@ -101,7 +101,7 @@ test("containers do not run as root: the image's last USER is not root and compo
   expect(users.at(-1)).toBeDefined();
   expect(users.at(-1)).not.toMatch(/^(root|0)(:|$)/);
   const compose = parse(readFileSync(join(root, "docker-compose.yml"), "utf8"), { merge: true }) as { services: Record<string, any> };
-  for (const name of [...serviceNames, "kafka-init"]) {
+  for (const name of [...serviceNames, "viewer", "kafka-init"]) {
     expect(String(compose.services[name].user ?? "")).not.toMatch(/^(root|0)(:|$)/);
   }
 });

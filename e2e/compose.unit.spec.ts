@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { serviceNames, services as sagaServices, type ServiceName } from "@saga-shop/contracts";
 import { parse } from "yaml";
+import { VIEWER_PORT } from "../apps/viewer/src/config";
 
 const root = join(__dirname, "..");
 const read = (file: string) => readFileSync(join(root, file), "utf8");
@@ -17,8 +18,8 @@ const services = compose.services;
 // The saga map's services and ports (contracts' services.json): compose must run each on its port.
 const APPS = Object.fromEntries(serviceNames.map((s) => [s, sagaServices[s].port])) as Record<ServiceName, number>;
 const APP_NAMES = serviceNames;
-// Every container that runs the project's image: the four services and the topic creator.
-const IMAGE_USERS = [...APP_NAMES, "kafka-init"];
+// Every container that runs the project's image: the four services, the viewer and the topic creator.
+const IMAGE_USERS = [...APP_NAMES, "viewer", "kafka-init"];
 
 // Compose accepts both the map and the list ("KEY=value") form; compare values as strings.
 function env(service: any): Record<string, string> {
@@ -94,10 +95,10 @@ function postgresSettings(command: unknown): { settings: Record<string, string>;
   return { settings, rest };
 }
 
-test("every published port is bound to 127.0.0.1 only: services 3001-3004, Kafka 9092", () => {
+test("every published port is bound to 127.0.0.1 only: services 3001-3004, the viewer 3000, Kafka 9092", () => {
   const published = Object.entries(services).flatMap(([name, service]) => ports(service).map((p) => ({ name, ...p })));
   expect(published.map((p) => `${p.name}:${p.published}`).sort()).toEqual(
-    ["delivery:3004", "kafka:9092", "order:3001", "payment:3003", "user:3002"],
+    ["delivery:3004", "kafka:9092", "order:3001", "payment:3003", "user:3002", "viewer:3000"].sort(),
   );
   for (const port of published) expect(port).toMatchObject({ hostIp: "127.0.0.1" });
 });
@@ -194,7 +195,7 @@ describe("docker-compose.yml: kafka", () => {
 describe("docker-compose.yml: one image for the services and kafka-init", () => {
   const imageOf = (name: string) => services[name].image;
 
-  test("all five run the same image, and only one of them builds it, from the Dockerfile", () => {
+  test("all six run the same image, and only one of them builds it, from the Dockerfile", () => {
     const image = imageOf("kafka-init");
     expect(image).toBeTruthy();
     for (const name of IMAGE_USERS) expect(imageOf(name)).toBe(image);
@@ -210,7 +211,7 @@ describe("docker-compose.yml: one image for the services and kafka-init", () => 
 
   test("the containers that only run the image never try to pull it from a registry", () => {
     expect(services["kafka-init"].pull_policy).toBe("build");
-    for (const name of APP_NAMES) expect(services[name].pull_policy).toBe("never");
+    for (const name of [...APP_NAMES, "viewer"]) expect(services[name].pull_policy).toBe("never");
   });
 
   test.each(APP_NAMES)("%s runs its own main.js, as an exec-form command under tini (graceful shutdown)", (name) => {
@@ -263,6 +264,37 @@ describe.each(APP_NAMES)("docker-compose.yml: %s service", (name) => {
     expect(decodeURIComponent(url.password)).toBe(db.SERVICE_PASSWORD);
     expect(url.pathname).toBe(`/${name}_service`);
     expect(url.pathname.slice(1)).toBe(db.SERVICE_DB);
+  });
+});
+
+describe("docker-compose.yml: the viewer", () => {
+  const viewer = services.viewer;
+
+  test("runs apps/viewer's main.js under tini, on its port (its config's default), published on 127.0.0.1", () => {
+    expect(viewer.command).toEqual(["node", "apps/viewer/dist/main.js"]);
+    expect(viewer.init).toBe(true);
+    expect(existsSync(join(root, "apps", "viewer", "src", "main.ts"))).toBe(true);
+    expect(env(viewer)).toMatchObject({ PORT: String(VIEWER_PORT), HOST: "0.0.0.0", LOG_PRETTY: "1" });
+    expect(ports(viewer)).toEqual([{ hostIp: "127.0.0.1", published: VIEWER_PORT, target: VIEWER_PORT }]);
+  });
+
+  test("owns no database: no DATABASE_URL, depends on no database, only on the topics existing", () => {
+    expect(env(viewer).DATABASE_URL).toBeUndefined();
+    const deps = dependsOn(viewer);
+    expect(Object.keys(deps).filter((d) => d.endsWith("-db"))).toEqual([]);
+    expect(deps["kafka-init"]).toBe("service_completed_successfully");
+  });
+
+  test("places the demo orders on the order service, at its compose address and port", () => {
+    const url = new URL(env(viewer).ORDER_URL!);
+    expect(url.hostname).toBe("order");
+    expect(Number(url.port)).toBe(APPS.order);
+    expect(dependsOn(viewer).order).toBeDefined();
+  });
+
+  test("has the services' readiness healthcheck and a stop grace period", () => {
+    expect(viewer.healthcheck.test.join(" ")).toContain("/health/ready");
+    expect(viewer.stop_grace_period).toBeDefined();
   });
 });
 
@@ -364,7 +396,7 @@ test("a package that names a pino transport target has it as a dependency of its
         ? entry.name === "generated" ? [] : sources(join(dir, entry.name))
         : entry.name.endsWith(".ts") && !entry.name.includes(".spec.") ? [join(dir, entry.name)] : [],
     );
-  const packages = ["packages", "services"].flatMap((dir) => readdirSync(join(root, dir)).map((pkg) => join(dir, pkg)));
+  const packages = ["packages", "services", "apps"].flatMap((dir) => readdirSync(join(root, dir)).map((pkg) => join(dir, pkg)));
   const found: string[] = [];
   for (const pkg of packages) {
     if (!existsSync(join(root, pkg, "src"))) continue;
@@ -400,13 +432,13 @@ describe("Dockerfile", () => {
   const runtime = [...stages.values()].at(-1)!;
   const installs = [...stages.entries()].filter(([, stage]) => stage.lines.some((l) => /\bpnpm install\b/.test(l)));
 
-  const workspacePackages = ["packages", "services"].flatMap((dir) =>
+  const workspacePackages = ["packages", "services", "apps"].flatMap((dir) =>
     readdirSync(join(root, dir))
       .filter((pkg) => existsSync(join(root, dir, pkg, "package.json")))
       .map((pkg) => `${dir}/${pkg}`),
   );
-  // What runs: the services and the workspace packages they depend on, directly or not (not
-  // the development tooling, e.g. packages/schema-tools).
+  // What runs: the services, the apps (the viewer) and the workspace packages they depend on,
+  // directly or not (not the development tooling, e.g. packages/schema-tools).
   const manifestOf = (pkg: string) => JSON.parse(readFileSync(join(root, pkg, "package.json"), "utf8"));
   const folderOf = new Map(workspacePackages.map((pkg) => [manifestOf(pkg).name as string, pkg]));
   const runtimePackages = new Set<string>();
@@ -415,7 +447,7 @@ describe("Dockerfile", () => {
     runtimePackages.add(pkg);
     for (const name of Object.keys(manifestOf(pkg).dependencies ?? {})) if (folderOf.has(name)) visit(folderOf.get(name)!);
   };
-  for (const pkg of workspacePackages.filter((p) => p.startsWith("services/"))) visit(pkg);
+  for (const pkg of workspacePackages.filter((p) => p.startsWith("services/") || p.startsWith("apps/"))) visit(pkg);
 
   test("uses BuildKit's Dockerfile syntax (cache mounts)", () => {
     expect(text.split("\n")[0]).toBe("# syntax=docker/dockerfile:1");
@@ -441,22 +473,25 @@ describe("Dockerfile", () => {
     expect(production).toBeDefined();
     const install = production!.lines.filter((l) => /\bpnpm install\b/.test(l));
     expect(install.map((l) => / --prod\b/.test(l))).toEqual([true]);
-    // Only the services and what they depend on: development tooling stays out of the image.
+    // Only the services, the viewer and what they depend on: development tooling stays out of the image.
     expect(install[0]).toMatch(/ --filter "@saga-shop\/\*-service\.\.\."/);
+    expect(install[0]).toMatch(/ --filter "@saga-shop\/viewer\.\.\."/);
     // Or @prisma/client's optional peers come along: the prisma CLI, typescript, react (Dockerfile).
     expect(install[0]).toMatch(/ --no-optional\b/);
     expect(runtime.lines.some((l) => /\bpnpm\b/.test(l))).toBe(false);
   });
 
-  test("the production stage takes from the build only each package's dist/ and each service's migrations", () => {
+  test("the production stage takes from the build only each package's dist/, each service's migrations and the viewer's page", () => {
     const production = stages.get(/--from=(\S+)/.exec(runtime.lines.find((l) => /^COPY\s/i.test(l))!)![1]!)!;
     const fromBuild = production.lines
       .filter((l) => /^COPY\s+--from=/i.test(l))
       .map((l) => l.split(/\s+/).slice(-2)[0]!.replace(/^\/app\//, ""));
-    // dist/, and the migrations a package applies at start (a service's own, the messaging tables').
-    const migrationsOf = (pkg: string) => [`${pkg}/prisma/migrations`, `${pkg}/migrations`].filter((dir) => existsSync(join(root, dir)));
+    // dist/, the migrations a package applies at start (a service's own, the messaging tables'),
+    // and the static files it serves (the viewer's public/).
+    const migrationsOf = (pkg: string) => [`${pkg}/prisma/migrations`, `${pkg}/migrations`, `${pkg}/public`].filter((dir) => existsSync(join(root, dir)));
     const expected = [...runtimePackages].flatMap((pkg) => [`${pkg}/dist`, ...migrationsOf(pkg)]);
     expect(expected).toContain("packages/messaging/migrations");
+    expect(expected).toEqual(expect.arrayContaining(["apps/viewer/dist", "apps/viewer/public"]));
     expect(expected).not.toContain("packages/schema-tools/dist");
     expect(fromBuild.sort()).toEqual(expected.sort());
     expect(production.lines.some((l) => /^COPY\s+\.\s/i.test(l))).toBe(false);

@@ -31,5 +31,7 @@ test("the reliability suite's consumer groups are the map's: topics and event ty
 });
 
 test("the harness's ports follow the map's, shifted by the suite's base", () => {
-  expect(serviceNames.map((s) => portOf(s))).toEqual(serviceNames.map((s) => 4000 + (services[s].port - 3000)));
+  // TEST_PORT_BASE: scripts/test.mjs's base (4000), moved by SAGA_PORT_SHIFT.
+  const base = Number(process.env.TEST_PORT_BASE ?? 4000);
+  expect(serviceNames.map((s) => portOf(s))).toEqual(serviceNames.map((s) => base + (services[s].port - 3000)));
 });

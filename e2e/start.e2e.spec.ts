@@ -13,8 +13,10 @@ jest.setTimeout(240_000);
 const shift = Number(process.env.SAGA_PORT_SHIFT ?? 0);
 const SERVICE_PORTS = [3001, 3002, 3003, 3004].map((p) => p + shift);
 const KAFKA_PORT = 9092 + shift;
-// The participant APIs of the two-phase commit too: 100 above user, payment and delivery.
-const PORTS = [...SERVICE_PORTS, ...SERVICE_PORTS.slice(1).map((p) => p + 100), KAFKA_PORT, 9093 + shift, 5433 + shift];
+// The participant APIs of the two-phase commit too: 100 above user, payment and delivery; and the
+// viewer (apps/viewer) beside the services.
+const VIEWER_PORT = 3000 + shift;
+const PORTS = [...SERVICE_PORTS, ...SERVICE_PORTS.slice(1).map((p) => p + 100), VIEWER_PORT, KAFKA_PORT, 9093 + shift, 5433 + shift];
 const ORDERS = `http://127.0.0.1:${SERVICE_PORTS[0]}/orders`;
 
 const portOpen = (port: number) =>
@@ -53,9 +55,9 @@ function startShop(): Run {
 async function ready(run: Run): Promise<void> {
   try {
     await waitFor(
-      "pnpm start's four services to be ready",
+      "pnpm start's four services and the viewer to be ready",
       async () => {
-        const answers = await Promise.all(SERVICE_PORTS.map((p) => fetch(`http://127.0.0.1:${p}/health/ready`).then((r) => r.ok, () => false)));
+        const answers = await Promise.all([...SERVICE_PORTS, VIEWER_PORT].map((p) => fetch(`http://127.0.0.1:${p}/health/ready`).then((r) => r.ok, () => false)));
         return answers.every(Boolean) ? true : undefined;
       },
       180_000,

@@ -1,7 +1,7 @@
 // `pnpm start`: the whole system on this machine, without Docker. Checks that nothing holds its
 // ports, builds, starts its own Postgres cluster (data kept in .local/postgres across runs) and
 // a Kafka broker (jars from Maven Central), prepares the four databases, creates the topics and
-// runs the four services with readable logs.
+// runs the four services with readable logs, and the viewer (the live page, on :3000).
 //
 // It stops everything it started, in order (services, then Kafka, then Postgres), and nothing
 // else, on Ctrl-C, SIGTERM or SIGHUP to this process, or when the process that started it dies
@@ -22,6 +22,8 @@ const portOf = (service) => portIn(environment, servicePorts[service]);
 const participants = services.filter((s) => s !== "order");
 const participantPortOf = (service) => portOf(service) + 100;
 const twoPhaseCommitToken = randomBytes(24).toString("base64url");
+// The viewer (apps/viewer): the services' base port, 3000 (+ SAGA_PORT_SHIFT).
+const viewerPort = portIn(environment, 3000);
 const postgres = databaseServer(environment);
 const lockFile = join(root, ".local", "start.pid");
 
@@ -78,6 +80,7 @@ async function refuseIfTaken() {
   const wanted = [
     ...services.map((s) => [portOf(s), `the ${s} service`]),
     ...participants.map((s) => [participantPortOf(s), `the ${s} service's participant API (two-phase commit)`]),
+    [viewerPort, "the viewer"],
     [Number(environment.kafka.KAFKA_PORT), "Kafka"],
     [Number(environment.kafka.KAFKA_CONTROLLER_PORT), "Kafka's controller"],
     ...(postgres.own ? [[environment.postgresPort, "Postgres"]] : []),
@@ -141,6 +144,15 @@ const children = services.map((service) => {
   child.exited.then((code) => stopping || void stopAll(`the ${service} service exited (${code})`, 1));
   return child;
 });
+// The viewer follows the topics and serves the live page; it needs no database of its own.
+const viewer = spawn(process.execPath, [join(root, "apps", "viewer", "dist", "main.js")], {
+  stdio: "inherit",
+  cwd: root,
+  env: { ...process.env, PORT: String(viewerPort), KAFKA_BROKERS: environment.brokers, ORDER_URL: `http://127.0.0.1:${portOf("order")}`, LOG_PRETTY: process.env.LOG_PRETTY ?? "1" },
+});
+viewer.exited = new Promise((resolve) => viewer.on("exit", (code, signal) => resolve(code ?? signal)));
+viewer.exited.then((code) => stopping || void stopAll(`the viewer exited (${code})`, 1));
+children.push(viewer);
 started.push({
   name: "the services",
   stop: async () => {
@@ -148,5 +160,5 @@ started.push({
     await Promise.all(children.map((child) => child.exited));
   },
 });
-const listening = services.map((s) => `${s} :${portOf(s)}`).join(", ");
+const listening = [...services.map((s) => `${s} :${portOf(s)}`), `viewer http://localhost:${viewerPort}`].join(", ");
 console.log(`\nsaga-shop is starting: ${listening}; Postgres: ${postgres.describe}; Kafka 127.0.0.1:${environment.kafka.KAFKA_PORT} (Ctrl-C stops all)\n`);

@@ -1,7 +1,7 @@
 // Every name and default of the messaging mechanism, in one place (as platformatic/kafka-hooks
 // keeps its definitions): the headers it writes, and the numbers it is tuned with.
 
-/** Headers of every published event (the relay) and of every dead letter (the consumer). */
+/** Headers of every published event (the relay), of every dead letter (the consumer) and of a redriven one. */
 export const headers = {
   eventId: "event-id",
   eventType: "event-type",
@@ -14,6 +14,13 @@ export const headers = {
     consumer: "dead-letter-consumer",
     attempts: "dead-letter-attempts",
     at: "dead-letter-at",
+  },
+  /** Of a dead letter put back on its source topic (redrive.ts). */
+  redrive: {
+    /** How often this message has been redriven, this time included. */
+    count: "redrive-count",
+    /** The dead letter it is a copy of: `<dead-letter topic>/<partition>@<offset>`. */
+    of: "redrive-of",
   },
 } as const;
 

@@ -11,3 +11,4 @@ export * from "./outbox";
 export * from "./relay";
 export * from "./topics-admin";
 export * from "./migrations";
+export * from "./observe";

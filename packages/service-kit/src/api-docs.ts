@@ -72,7 +72,7 @@ export const bodyErrors = {
   415: "the body is not JSON",
 } as const;
 
-type ErrorStatus = 400 | 404 | 409 | 413 | 415 | 422 | 500 | 503;
+type ErrorStatus = 400 | 404 | 409 | 413 | 415 | 422 | 500 | 502 | 503;
 
 /**
  * The error answers of a route that works with its database: the ones given, each with what it

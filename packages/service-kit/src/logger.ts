@@ -2,7 +2,8 @@ import pino, { type Logger } from "pino";
 import type { ServiceConfig } from "./config";
 
 /** JSON lines for machines; `LOG_PRETTY=1` (set by `pnpm start`) for people. */
-export function createLogger(config: Pick<ServiceConfig, "service" | "logLevel" | "logPretty">): Logger {
+/** `service` names the process in every line: a service of the saga map, or another component (the viewer). */
+export function createLogger(config: Pick<ServiceConfig, "logLevel" | "logPretty"> & { service: string }): Logger {
   return pino({
     name: config.service,
     level: config.logLevel,
