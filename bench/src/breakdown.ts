@@ -41,9 +41,11 @@ export async function breakdownOf(samples: readonly Sample[], limit = 100): Prom
   return { orders, steps };
 }
 
-export function describeBreakdown(b: Breakdown, hopFloorMs: number): string[] {
+/** `hopFloorMs`: a Kafka hop's floor, for the models whose steps are hops. */
+export function describeBreakdown(b: Breakdown, hopFloorMs?: number): string[] {
   return [
-    `median over ${b.orders} orders, ms after orders.created_at (gap from the step before); a hop's floor is ${round(hopFloorMs)} ms (Kafka hop + 2 commits)`,
+    `median over ${b.orders} orders, ms after orders.created_at (gap from the step before)` +
+      (hopFloorMs === undefined ? "" : `; a hop's floor is ${round(hopFloorMs)} ms (Kafka hop + 2 commits)`),
     b.steps.map((s) => `${s.type} ${s.medianOffsetMs} (+${s.medianGapMs})`).join(" → "),
   ];
 }

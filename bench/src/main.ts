@@ -211,7 +211,7 @@ async function main() {
     const runs: ModelRun[] = [];
     for (const model of settings.models) runs.push(await measureModel(under(model), floors, settle, endPhase));
     const chor = runs[0]!;
-    const { happy, compensation } = chor.light;
+    const { happy } = chor.light;
     const closed = chor.closedLoop;
     const best = closed.find((s) => s.concurrency === chor.maxThroughput.concurrency)!;
     const maxRate = chor.maxThroughput.perSecond;
@@ -377,7 +377,7 @@ async function measureModel(ctx: LoadContext, floors: Floors, settle: () => Prom
   );
   const hopFloorMs = floors.kafka.hopMs.p50 + 2 * floors.postgres.commitMs.p50;
   const breakdown = { happy: await breakdownOf(happyRun.samples), compensation: await breakdownOf(compensationRun.samples) };
-  if (breakdown.happy) for (const l of describeBreakdown(breakdown.happy, hopFloorMs)) note(l);
+  if (breakdown.happy) for (const l of describeBreakdown(breakdown.happy, counts.happy.kafkaHops > 0 ? hopFloorMs : undefined)) note(l);
   endPhase(`${model}: light load`);
 
   phase(`${model}: closed loop, rising concurrency, ${settings.closed.seconds} s each (+${settings.closed.warmupSeconds} s warm-up)`);

@@ -222,7 +222,7 @@ export function countCoordinatorPath(path: CoordinatorPath): SagaCounts {
 }
 
 /** A path must follow the map: each step's type delivered on a topic its next service reads, and handled there. */
-function checkedAgainstMap(path: MessagePath): MessagePath {
+export function checkedAgainstMap(path: MessagePath): MessagePath {
   for (const step of path.criticalPath) {
     const { kind } = eventCatalogue[step.type];
     const expectedKind = path.model === "choreography" ? kind === "event" : kind === "command" || kind === "reply";

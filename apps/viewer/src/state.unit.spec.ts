@@ -13,10 +13,19 @@ const fold = (records: KafkaRecord[]) => {
 };
 
 describe("the topics the viewer follows, from the saga map", () => {
-  test("every event topic and every consumer's dead-letter topic", () => {
-    expect(sagaTopics.sort()).toEqual(["delivery.events", "order.events", "payment.events", "user.events"]);
+  test("every topic of the saga map (events, the orchestration's commands and replies) and every consumer's dead-letter topic", () => {
+    expect([...sagaTopics].sort()).toEqual([
+      "delivery.commands",
+      "delivery.events",
+      "order.events",
+      "order.replies",
+      "payment.commands",
+      "payment.events",
+      "user.commands",
+      "user.events",
+    ]);
     expect([...deadLetterTopics]).toEqual(serviceNames.map((s) => [deadLetterTopicOf(s), s]));
-    expect(followedTopics).toHaveLength(8);
+    expect(followedTopics).toHaveLength(12);
   });
 });
 
