@@ -3,7 +3,7 @@
 import { demoTriggers, demoUsers } from "../apps/viewer/src/demo";
 import { readmeSection, tableWithHeader } from "../test-support/readme";
 
-const rows = tableWithHeader(readmeSection("Run it"), ["to see", "use"]).rows.map(([toSee = "", use = ""]) => ({ toSee, use }));
+const rows = tableWithHeader(readmeSection("Run it"), ["to see", "use", "two-phase commit"]).rows.map(([toSee = "", use = ""]) => ({ toSee, use }));
 
 test("one demo button per row of the README's Demo triggers table, in its order", () => {
   expect(demoTriggers.map((t) => t.toSee)).toEqual(rows.map((r) => r.toSee));
