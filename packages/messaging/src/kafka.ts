@@ -41,3 +41,15 @@ export function createProducer(kafka: Kafka): Producer {
     createPartitioner: Partitioners.DefaultPartitioner,
   });
 }
+
+/**
+ * The partition the producer sends a message with this key to, of a topic of `partitions`
+ * partitions: the default partitioner's murmur2 of the key, as the Java client does. Messages of
+ * one partition are consumed in order, so one that waits holds up those behind it on its
+ * partition, whatever their key (the blocking demo says which orders share a partition).
+ */
+export function partitionOfKey(key: string, partitions: number): number {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
+  return partitioner({ topic: "", partitionMetadata, message: { key, value: null } });
+}
