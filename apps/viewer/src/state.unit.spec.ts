@@ -1,5 +1,5 @@
 import { deadLetterTopicOf, serviceNames } from "@saga-shop/contracts";
-import { deliveryFailure, fakeTopics, paymentFailure } from "../test/records";
+import { deliveryFailure, fakeTopics, orchestratedApproval, paymentFailure } from "../test/records";
 import { applyRecord, createState, noteTransaction, sagaSummaries, sagaView, deadLetterViews, type KafkaRecord } from "./state";
 import { deadLetterTopics, followedTopics, sagaTopics } from "./topics";
 
@@ -48,6 +48,21 @@ describe("a saga's timeline, from its events", () => {
     expect(view.steps[5]).toMatchObject({ topic: "user.events", partition: 0, offset: 1, reason: "delivery failed: address not serviceable: we do not deliver to AQ" });
     expect(view.steps[5]!.summary).toMatch(/^credit of 25\.00 released for order 7b50a18f/);
     expect(view).toMatchObject({ status: "CANCELLED", durationMs: 280, failureReason: "delivery failed: address not serviceable: we do not deliver to AQ", transaction: "choreography" });
+  });
+
+  test("given an orchestrated saga, then the manager's commands are in the order service's lane, each reply in its participant's, on their topics", () => {
+    const topics = fakeTopics();
+    const view = sagaView(fold(orchestratedApproval(ORDER).map((event) => topics.publish(event))), ORDER)!;
+    expect(view.steps.map((s) => [s.type, s.producer, s.topic])).toEqual([
+      ["ReserveCredit", "order", "user.commands"],
+      ["ReserveCreditSucceeded", "user", "order.replies"],
+      ["ChargePayment", "order", "payment.commands"],
+      ["ChargePaymentSucceeded", "payment", "order.replies"],
+      ["ScheduleDelivery", "order", "delivery.commands"],
+      ["ScheduleDeliverySucceeded", "delivery", "order.replies"],
+      ["OrderApproved", "order", "order.events"],
+    ]);
+    expect(view).toMatchObject({ status: "APPROVED", durationMs: 90 });
   });
 
   test("given the same events read in another interleaving of the topics, then the same timeline (only each partition's order is given)", () => {

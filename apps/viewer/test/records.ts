@@ -1,7 +1,7 @@
 // Kafka records as the viewer reads them, made in memory: a saga's events on their topics, dead
 // letters as the consumers write them, and the copies a redrive puts back. For the unit tests of
 // the viewer's state and of the redrive rule.
-import { deadLetterTopicOf, topicOf, type EventDraft, type SagaEvent, type ServiceName } from "@saga-shop/contracts";
+import { deadLetterTopicOf, topicOfMessage, type EventDraft, type SagaEvent, type ServiceName } from "@saga-shop/contracts";
 import { causedBy, headers, redriveHeaders, startsSaga, toEnvelope } from "@saga-shop/messaging";
 import type { KafkaRecord } from "../src/state";
 
@@ -20,9 +20,9 @@ export function fakeTopics() {
     return { topic, partition, offset, key, value, headers: h };
   };
   return {
-    /** An event as the relay publishes it: on its producer's topic, keyed by its order. */
+    /** A message as the relay publishes it: an event on its producer's topic, a command or reply on its reader's; keyed by its order. */
     publish(event: SagaEvent, partition = 0): KafkaRecord {
-      return append(topicOf(event.producer), partition, event.orderId, Buffer.from(JSON.stringify(event)), {
+      return append(topicOfMessage(event), partition, event.orderId, Buffer.from(JSON.stringify(event)), {
         [headers.eventId]: event.id,
         [headers.eventType]: event.type,
         [headers.correlationId]: event.correlationId,
@@ -91,4 +91,16 @@ export const paymentFailure = (orderId: string) =>
     ["payment", { type: "PaymentFailed", payload: { amountCents: 2500, reason: "card declined" } }, 90],
     ["user", { type: "CreditReleased", payload: { userId, amountCents: 2500, reason: "payment failed: card declined" } }, 130],
     ["order", { type: "OrderCancelled", payload: { reason: "payment failed: card declined" } }, 170],
+  ]);
+
+/** The happy path, orchestrated: the manager's commands and each participant's reply. */
+export const orchestratedApproval = (orderId: string) =>
+  sagaEvents(orderId, [
+    ["order", { type: "ReserveCredit", payload: { userId, amountCents: 2500 } }, 0],
+    ["user", { type: "ReserveCreditSucceeded", payload: { userId, amountCents: 2500 } }, 20],
+    ["order", { type: "ChargePayment", payload: { amountCents: 2500, paymentToken: "tok_visa" } }, 30],
+    ["payment", { type: "ChargePaymentSucceeded", payload: { paymentId, amountCents: 2500 } }, 50],
+    ["order", { type: "ScheduleDelivery", payload: { shippingAddress: { ...address, country: "KR" } } }, 60],
+    ["delivery", { type: "ScheduleDeliverySucceeded", payload: { deliveryId: paymentId } }, 80],
+    ["order", { type: "OrderApproved", payload: { totalCents: 2500 } }, 90],
   ]);
