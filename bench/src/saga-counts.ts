@@ -42,27 +42,36 @@ export interface MessagePath {
   closingEvent: EventType;
 }
 
+// The steps both outcomes share, up to the delivery service's answer.
+const choreographyToDelivery: Step[] = [
+  { type: "OrderCreated", next: "user" },
+  { type: "CreditReserved", next: "payment" },
+  { type: "PaymentCompleted", next: "delivery" },
+];
+const orchestrationToDelivery: Step[] = [
+  { type: "ReserveCredit", next: "user" },
+  { type: "ReserveCreditSucceeded", next: "order" },
+  { type: "ChargePayment", next: "payment" },
+  { type: "ChargePaymentSucceeded", next: "order" },
+  { type: "ScheduleDelivery", next: "delivery" },
+];
+const happy = "tok_visa, country KR → APPROVED";
+const deliveryFails = "country AQ: delivery fails → refund → credit released → CANCELLED";
+
 const paths: MessagePath[] = [
   {
     model: "choreography",
     kind: "happy",
-    description: "tok_visa, country KR → APPROVED",
-    criticalPath: [
-      { type: "OrderCreated", next: "user" },
-      { type: "CreditReserved", next: "payment" },
-      { type: "PaymentCompleted", next: "delivery" },
-      { type: "DeliveryScheduled", next: "order" },
-    ],
+    description: happy,
+    criticalPath: [...choreographyToDelivery, { type: "DeliveryScheduled", next: "order" }],
     closingEvent: "OrderApproved",
   },
   {
     model: "choreography",
     kind: "compensation",
-    description: "country AQ: delivery fails → refund → credit released → CANCELLED",
+    description: deliveryFails,
     criticalPath: [
-      { type: "OrderCreated", next: "user" },
-      { type: "CreditReserved", next: "payment" },
-      { type: "PaymentCompleted", next: "delivery" },
+      ...choreographyToDelivery,
       { type: "DeliveryFailed", next: "payment" },
       { type: "PaymentRefunded", next: "user" },
       { type: "CreditReleased", next: "order" },
@@ -72,27 +81,16 @@ const paths: MessagePath[] = [
   {
     model: "orchestration",
     kind: "happy",
-    description: "tok_visa, country KR → APPROVED",
-    criticalPath: [
-      { type: "ReserveCredit", next: "user" },
-      { type: "ReserveCreditSucceeded", next: "order" },
-      { type: "ChargePayment", next: "payment" },
-      { type: "ChargePaymentSucceeded", next: "order" },
-      { type: "ScheduleDelivery", next: "delivery" },
-      { type: "ScheduleDeliverySucceeded", next: "order" },
-    ],
+    description: happy,
+    criticalPath: [...orchestrationToDelivery, { type: "ScheduleDeliverySucceeded", next: "order" }],
     closingEvent: "OrderApproved",
   },
   {
     model: "orchestration",
     kind: "compensation",
-    description: "country AQ: delivery fails → refund → credit released → CANCELLED",
+    description: deliveryFails,
     criticalPath: [
-      { type: "ReserveCredit", next: "user" },
-      { type: "ReserveCreditSucceeded", next: "order" },
-      { type: "ChargePayment", next: "payment" },
-      { type: "ChargePaymentSucceeded", next: "order" },
-      { type: "ScheduleDelivery", next: "delivery" },
+      ...orchestrationToDelivery,
       { type: "ScheduleDeliveryFailed", next: "order" },
       { type: "RefundPayment", next: "payment" },
       { type: "RefundPaymentSucceeded", next: "order" },

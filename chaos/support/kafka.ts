@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Kafka, logLevel, type Admin, type IHeaders } from "kafkajs";
 import type { ServiceName } from "@saga-shop/contracts";
+import type { ObservedMessage } from "@saga-shop/messaging";
 import { groups } from "./groups";
 import { chaosEnv, sleep } from "./env";
 
@@ -75,13 +76,7 @@ export async function resetToEarliest(admin: Admin, service: ServiceName): Promi
   }
 }
 
-export interface TopicMessage {
-  topic: string;
-  partition: number;
-  offset: number;
-  key: string | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
+export interface TopicMessage extends ObservedMessage {
   /** The value as JSON, when it is JSON. */
   json?: any;
 }

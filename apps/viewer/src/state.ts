@@ -12,17 +12,10 @@ import {
   type SagaEvent,
   type ServiceName,
 } from "@saga-shop/contracts";
-import { headers as headerNames } from "@saga-shop/messaging";
+import { headers as headerNames, type ObservedMessage } from "@saga-shop/messaging";
 
 /** One message as read from Kafka. */
-export interface KafkaRecord {
-  topic: string;
-  partition: number;
-  offset: number;
-  key: string | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
-}
+export type KafkaRecord = ObservedMessage;
 
 export type SagaStatus = "PENDING" | "APPROVED" | "REJECTED" | "CANCELLED";
 

@@ -1,21 +1,10 @@
 // describeEvent writes the saga's timeline; isCompensation flags the steps that undo earlier ones.
+import { address, envelopeFields, ORDER_ID, PAYMENT_ID, USER_ID } from "../../../test-support/sample-ids";
 import { describeEvent } from "./describe";
 import { isCompensation } from "./saga-map";
 import { eventTypes, type SagaEvent } from "./events";
 
-const ORDER_ID = "0b9a6c3e-5d0f-4a51-9d6e-1f2a3b4c5d6e";
-const USER_ID = "3e6d9f4b-8a3c-4d84-8a9b-4c5d6e7f8091";
-const PAYMENT_ID = "4f5eaa5c-9b4d-4e95-9bac-5d6e7f8091a2";
-const address = { line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US" };
-
-const base = {
-  id: "6b3acc7e-bd6f-40b7-9dce-7f8091a2b3c4",
-  version: 1,
-  occurredAt: "2026-05-01T12:00:00.000Z",
-  orderId: ORDER_ID,
-  correlationId: "1c8b7d2f-6e1a-4b62-8e7f-2a3b4c5d6e7f",
-  causationId: null,
-};
+const base = { ...envelopeFields, causationId: null };
 
 /** One event of every type, keyed by type, so a new type without an example fails below. */
 const examples: { [T in SagaEvent["type"]]: Extract<SagaEvent, { type: T }> } = {

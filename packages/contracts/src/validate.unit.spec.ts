@@ -1,30 +1,11 @@
 // parseEvent is the gate every consumer puts in front of its handlers: a message that is not a
 // valid event of a known type, from the service that owns that type, never reaches a handler.
+import { address, DELIVERY_ID, envelopeFields, PAYMENT_ID, USER_ID } from "../../../test-support/sample-ids";
 import { parseEvent } from "./validate";
-
-const ORDER_ID = "0b9a6c3e-5d0f-4a51-9d6e-1f2a3b4c5d6e";
-const CORRELATION_ID = "1c8b7d2f-6e1a-4b62-8e7f-2a3b4c5d6e7f";
-const CAUSE_ID = "2d7c8e3a-7f2b-4c73-9f8a-3b4c5d6e7f80";
-const USER_ID = "3e6d9f4b-8a3c-4d84-8a9b-4c5d6e7f8091";
-const PAYMENT_ID = "4f5eaa5c-9b4d-4e95-9bac-5d6e7f8091a2";
-const DELIVERY_ID = "5a4fbb6d-ac5e-4fa6-8cbd-6e7f8091a2b3";
-
-const address = { line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US" };
 
 /** A valid envelope; `overrides` replaces top-level fields. */
 function envelope(type: string, producer: string, payload: unknown, overrides: Record<string, unknown> = {}) {
-  return {
-    id: "6b3acc7e-bd6f-40b7-9dce-7f8091a2b3c4",
-    type,
-    version: 1,
-    occurredAt: "2026-05-01T12:00:00.000Z",
-    orderId: ORDER_ID,
-    correlationId: CORRELATION_ID,
-    causationId: CAUSE_ID,
-    producer,
-    payload,
-    ...overrides,
-  };
+  return { ...envelopeFields, type, producer, payload, ...overrides };
 }
 const bytes = (value: unknown) => Buffer.from(JSON.stringify(value));
 

@@ -1,13 +1,10 @@
 // toEnvelope is how every step of the saga puts an event on the wire; causedBy links a reaction
 // to the event that caused it, so one saga run can be followed from its first event to its last.
 import { parseEvent, type SagaEvent } from "@saga-shop/contracts";
+import { address, CORRELATION_ID, ORDER_ID, USER_ID } from "../../../test-support/sample-ids";
 import { causedBy, toEnvelope, type SagaContext } from "./envelope";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ORDER_ID = "0b9a6c3e-5d0f-4a51-9d6e-1f2a3b4c5d6e";
-const CORRELATION_ID = "1c8b7d2f-6e1a-4b62-8e7f-2a3b4c5d6e7f";
-const USER_ID = "3e6d9f4b-8a3c-4d84-8a9b-4c5d6e7f8091";
-const address = { line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US" };
 const clock = new Date("2026-05-01T12:34:56.789Z");
 
 const start: SagaContext = { orderId: ORDER_ID, correlationId: CORRELATION_ID, causationId: null };

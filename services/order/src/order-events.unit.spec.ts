@@ -1,20 +1,10 @@
 // The order service's handlers: which events end the saga (the three named transitions) and which
 // are only steps on the timeline, checked over a stub transaction (no database).
 import { eventsConsumedBy, kindOf, type EventOf, type EventType } from "@saga-shop/contracts";
+import { address, envelopeFields, ORDER_ID, PAYMENT_ID, USER_ID } from "../../../test-support/sample-ids";
 import { orderEventHandlers } from "./order-events";
 
-const ORDER_ID = "0b9a6c3e-5d0f-4a51-9d6e-1f2a3b4c5d6e";
-const USER_ID = "3e6d9f4b-8a3c-4d84-8a9b-4c5d6e7f8091";
-const PAYMENT_ID = "4f5eaa5c-9b4d-4e95-9bac-5d6e7f8091a2";
-const address = { line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US" };
-const base = {
-  id: "6b3acc7e-bd6f-40b7-9dce-7f8091a2b3c4",
-  version: 1,
-  occurredAt: "2026-05-01T12:00:00.000Z",
-  orderId: ORDER_ID,
-  correlationId: "1c8b7d2f-6e1a-4b62-8e7f-2a3b4c5d6e7f",
-  causationId: "2d7c8e3a-7f2b-4c73-9f8a-3b4c5d6e7f80",
-};
+const base = envelopeFields;
 const events: { [T in EventType]?: EventOf<T> } = {
   CreditReserved: { ...base, type: "CreditReserved", producer: "user", payload: { userId: USER_ID, amountCents: 4200, paymentToken: "tok_visa", shippingAddress: address } },
   CreditRejected: { ...base, type: "CreditRejected", producer: "user", payload: { userId: USER_ID, reason: "user is suspended" } },

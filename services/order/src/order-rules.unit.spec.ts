@@ -13,17 +13,9 @@ import {
   type OrderOutcome,
   type OrderStatus,
 } from "./order-rules";
+import { envelopeFields, USER_ID } from "../../../test-support/sample-ids";
 
-const ORDER_ID = "0b9a6c3e-5d0f-4a51-9d6e-1f2a3b4c5d6e";
-const USER_ID = "3e6d9f4b-8a3c-4d84-8a9b-4c5d6e7f8091";
-const envelope = {
-  id: "6b3acc7e-bd6f-40b7-9dce-7f8091a2b3c4",
-  version: 1,
-  occurredAt: "2026-05-01T12:00:00.000Z",
-  orderId: ORDER_ID,
-  correlationId: "1c8b7d2f-6e1a-4b62-8e7f-2a3b4c5d6e7f",
-  causationId: "2d7c8e3a-7f2b-4c73-9f8a-3b4c5d6e7f80",
-};
+const envelope = envelopeFields;
 const pending = { status: "PENDING" as OrderStatus, totalCents: 4200 };
 
 const creditRejected: EventOf<"CreditRejected"> = {
