@@ -151,6 +151,26 @@ test("a participant that crashes after it prepared cannot decide alone: its work
   await restart("order");
 });
 
+test("a prepare that arrives after its order ended (the coordinator gave up on its answer) does not stay in doubt: the coordinator rolls it back", async () => {
+  const user = await createUser(100_000);
+  const answer = await place(user.id, { paymentToken: "tok_chargeDeclined" });
+  expect(answer.body.status).toBe("REJECTED");
+  const orderId = answer.body.id;
+  // The user service's prepare of this order, late: its order is over, aborted, its log completed.
+  const token = process.env.TWO_PHASE_COMMIT_TOKEN ?? "test-two-phase-commit-token";
+  const late = await fetch(`${participantUrlOf("user")}/2pc/prepare`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ gid: `saga-shop:${orderId}:user`, orderId, step: { userId: user.id, amountCents: 2500 } }),
+  });
+  expect(await late.json()).toEqual({ vote: "yes" });
+  expect(await inDoubt(orderId)).toEqual([`user:saga-shop:${orderId}:user`]);
+  // A coordinator looks for such orphans when it starts, and every half minute after.
+  await restart("order");
+  await waitFor("the late prepare to be rolled back", async () => ((await inDoubt(orderId)).length === 0 ? true : undefined), 30_000);
+  expect((await userById(user.id)).reservedCents).toBe(0);
+});
+
 describe("the participant API answers the coordinator only", () => {
   const gid = `saga-shop:${randomUUID()}:user`;
   test.each([

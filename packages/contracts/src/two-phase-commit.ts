@@ -24,6 +24,8 @@ export type PrepareStep<P extends Participant> = Static<(typeof prepareSteps)[P]
  */
 export const GID_PATTERN = "^saga-shop:[0-9a-f-]{36}:(order|user|payment|delivery)$";
 export const gidOf = (orderId: string, participant: Participant | "order"): string => `saga-shop:${orderId}:${participant}`;
+/** The order a gid of gidOf's belongs to; undefined for a gid that is not one. */
+export const orderIdOfGid = (gid: string): string | undefined => (new RegExp(GID_PATTERN).test(gid) ? gid.split(":")[1] : undefined);
 
 export const PrepareRequest = <P extends Participant>(participant: P) =>
   Type.Object({ gid: Type.String({ pattern: GID_PATTERN }), orderId: Uuid, step: prepareSteps[participant] }, { additionalProperties: false });

@@ -202,6 +202,7 @@ export function orderRoutes(app: OrderApp): void {
       // The client waits for the two-phase commit, all four databases, to end.
       return accepted(model === TransactionModel.TWO_PHASE_COMMIT ? await coordinator.run(order) : order, false);
     } catch (error) {
+      coordinator.forget(id);
       // Two requests with one key raced: the unique key made the loser wait for the winner's
       // commit, so no second order exists; the loser answers as a later retry would.
       const isKeyClash = error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";

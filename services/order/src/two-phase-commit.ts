@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { gidOf, participants, type InDoubt, type Participant, type Resolution, type ShippingAddress, type Vote } from "@saga-shop/contracts";
+import { gidOf, orderIdOfGid, participants, type InDoubt, type Participant, type Resolution, type ShippingAddress, type Vote } from "@saga-shop/contracts";
 import type { ServiceApp } from "@saga-shop/service-kit";
 import type { Prisma, PrismaClient } from "./generated/prisma/client";
 import type { OrderSettings } from "./order-settings";
@@ -24,6 +24,7 @@ type Order = Prisma.OrderGetPayload<object>;
 
 
 const RECOVER_EVERY_MS = 5_000;
+const SWEEP_ORPHANS_EVERY_MS = 30_000;
 const CALL_TIMEOUT_MS = 10_000;
 /** How long a request waits for phase two before answering; the coordinator keeps trying after. */
 const PHASE_TWO_IN_REQUEST_MS = 20_000;
@@ -158,7 +159,12 @@ export function twoPhaseCommitCoordinator(app: OrderApp) {
             type: b.vote === "yes" ? "Prepared" : b.vote === "no" ? "VotedNo" : "NoAnswer",
             service: b.participant,
             occurredAt: b.at,
-            summary: b.vote === "yes" ? `${b.participant} prepared its part of order ${orderId}, holding its locks until the decision` : `${b.participant} voted no for order ${orderId}: ${b.reason}`,
+            summary:
+              b.vote === "yes"
+                ? `${b.participant} prepared its part of order ${orderId}, holding its locks until the decision`
+                : b.vote === "no"
+                  ? `${b.participant} voted no for order ${orderId}: ${b.reason}`
+                  : `${b.participant} did not answer the prepare of order ${orderId}: ${b.reason}`,
           })),
           {
             eventId: randomUUID(),
@@ -201,7 +207,13 @@ export function twoPhaseCommitCoordinator(app: OrderApp) {
    * Takes over the log's unfinished transactions and ends them: its own from before a restart at
    * once (none is in flight in a process just started), another coordinator's once its lease ran out.
    */
+  let orphansSweptAt = 0;
   async function recover(): Promise<void> {
+    // Orphans are rare (a prepare outliving its order): looked for less often than leases.
+    if (Date.now() - orphansSweptAt >= SWEEP_ORPHANS_EVERY_MS) {
+      orphansSweptAt = Date.now();
+      await endOrphans();
+    }
     const takeable = (now: Date) => ({ completedAt: null, OR: [{ leaseUntil: { lt: now } }, { coordinator: me, orderId: { notIn: [...inFlight] } }] });
     const stale = await db.twoPhaseCommit.findMany({ where: takeable(new Date()), orderBy: { startedAt: "asc" }, take: 50 });
     for (const row of stale) {
@@ -211,19 +223,47 @@ export function twoPhaseCommitCoordinator(app: OrderApp) {
       });
       if (claimed.count === 0) continue; // another coordinator took it
       await withLease(row.orderId, async () => {
-        let decision: Decision = row.decision === "COMMIT" ? { decision: "COMMIT" } : { decision: "ABORT", reason: row.reason ?? PRESUMED_ABORT };
+        const decision: Decision = row.decision === "COMMIT" ? { decision: "COMMIT" } : { decision: "ABORT", reason: row.reason ?? PRESUMED_ABORT };
         if (!row.decision) await logDecision(row.orderId, decision);
         log.warn({ orderId: row.orderId, decision: decision.decision }, `two-phase commit of order ${row.orderId}: its coordinator stopped; finishing it (${decision.decision === "COMMIT" ? "commit, as decided" : row.decision ? "abort, as decided" : "presumed abort"})`);
-        decision = decision.decision === "COMMIT" ? decision : { decision: "ABORT", reason: decision.reason };
         await phaseTwo(row.orderId, decision.decision, Date.now() + PHASE_TWO_IN_REQUEST_MS);
         await finish(row.orderId, decision);
       }).catch((error) => log.warn({ orderId: row.orderId, err: error }, `two-phase commit of order ${row.orderId}: not finished yet; trying again later`));
     }
   }
 
-  /** What each participant holds in doubt (prepared, waiting for a decision). */
-  const inDoubt = async () =>
-    Object.fromEntries(await Promise.all(participants.map(async (p) => [p, await call<InDoubt>(p, "/2pc/in-doubt").catch((e) => messageOf(e))] as const)));
+  /**
+   * Ends the prepared transactions no coordinator will end: a prepare that arrived after the
+   * order had ended without it (its answer so late that the coordinator had given up on it and
+   * aborted, or another coordinator had taken the order over and presumed abort). Nothing else
+   * would ever end them, and they would hold their rows. The log decides: an order that ended
+   * (or has no entry) commits only if it committed; one still running is its coordinator's.
+   */
+  async function endOrphans(): Promise<void> {
+    const held = await Promise.allSettled(
+      participants.map(async (participant) => ({ participant, gids: (await call<InDoubt>(participant, "/2pc/in-doubt")).map((d) => d.gid) })),
+    );
+    const own = await db.$queryRaw<{ gid: string }[]>`SELECT gid FROM pg_prepared_xacts WHERE database = current_database() AND gid LIKE 'saga-shop:%'`;
+    // A participant that does not answer now is asked again at the next sweep.
+    const lists = [...held.flatMap((h) => (h.status === "fulfilled" ? [h.value] : [])), { participant: "order" as const, gids: own.map((r) => r.gid) }];
+    const prepared = lists.flatMap(({ participant, gids }) =>
+      gids.flatMap((gid) => {
+        const orderId = orderIdOfGid(gid);
+        return orderId ? [{ participant, gid, orderId }] : [];
+      }),
+    );
+    if (prepared.length === 0) return;
+    const logged = await db.twoPhaseCommit.findMany({ where: { orderId: { in: [...new Set(prepared.map((p) => p.orderId))] } } });
+    const entryOf = new Map(logged.map((entry) => [entry.orderId, entry]));
+    for (const { participant, gid, orderId } of prepared) {
+      const entry = entryOf.get(orderId);
+      if (entry && !entry.completedAt) continue; // still running: its coordinator, or the lease's recovery, ends it
+      const commit = entry?.decision === "COMMIT";
+      log.warn({ orderId, participant, gid }, `two-phase commit of order ${orderId}: ${participant} still held a prepared transaction after the order ended; ${commit ? "committing" : "rolling back"} it`);
+      if (participant === "order") await db.$executeRawUnsafe(`${commit ? "COMMIT" : "ROLLBACK"} PREPARED '${gid}'`);
+      else await call<Resolution>(participant, `/2pc/${commit ? "commit" : "rollback"}`, { gid });
+    }
+  }
 
   /** A new coordinator log entry, in the transaction that creates the order; `run` takes it from there. */
   const begin = (tx: Prisma.TransactionClient, orderId: string) => {
@@ -249,5 +289,8 @@ export function twoPhaseCommitCoordinator(app: OrderApp) {
     await recovering;
   });
 
-  return { enabled: token !== null, begin, run, inDoubt };
+  /** A log entry whose transaction failed (the order was never created): nothing for recovery to skip. */
+  const forget = (orderId: string) => inFlight.delete(orderId);
+
+  return { enabled: token !== null, begin, run, forget };
 }

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { GidRequest, InDoubt, PrepareRequest, Resolution, Vote, type Participant, type PrepareStep } from "@saga-shop/contracts";
-import type { SqlTransaction, TransactionRunner } from "@saga-shop/messaging";
+import { waitsOnALock, type SqlTransaction, type TransactionRunner } from "@saga-shop/messaging";
 import fp from "fastify-plugin";
 import type { Logger } from "pino";
 import { buildHttpApp, HttpError } from "../http";
@@ -32,8 +32,6 @@ const sameSecret = (given: string | undefined, token: string) => {
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 };
 
-/** How long a prepare waits for a row another transaction holds (e.g. one in doubt) before voting no. */
-const LOCK_TIMEOUT = "2s";
 
 /**
  * The participant's side of the two-phase commit, on an internal port of its own (never the
@@ -57,11 +55,13 @@ export const participantApiPlugin = fp<Options>(
     api.after(() => {
       api.post("/2pc/prepare", { schema: { body: PrepareRequest(definition.participant), response: { 200: Vote } } }, async (request) => {
         const { gid, orderId, step } = request.body;
-        // A prepare sent again (the coordinator retrying) finds its work already prepared.
+        // The same gid prepared already (a request repeated by hand, or by a client retrying after
+        // a lost answer): its work is on disk and locked, the vote is yes.
         if ((await inDoubt(gid)).length > 0) return { vote: "yes" as const };
         try {
+          // A row held by another transaction fails the step after LOCK_TIMEOUT_MS (the pool's
+          // setting): the vote is no, not a wait as long as the holder's.
           return await db.$transaction(async (tx) => {
-            await tx.$executeRaw`SELECT set_config('lock_timeout', ${LOCK_TIMEOUT}, true)`;
             const vote = await definition.prepare(tx, { ...step, orderId });
             if (vote.vote === "no") throw new VoteNo(vote.reason);
             // The gid cannot be a parameter here; the schema admits only GID_PATTERN.
@@ -70,7 +70,7 @@ export const participantApiPlugin = fp<Options>(
           });
         } catch (error) {
           if (error instanceof VoteNo) return { vote: "no" as const, reason: error.message };
-          if (/lock timeout|55P03/.test(String((error as Error).message) + String((error as { code?: string }).code))) {
+          if (waitsOnALock(error)) {
             return { vote: "no" as const, reason: `the ${definition.participant} service's data for this order is held by another transaction (one in doubt?)` };
           }
           throw error;
