@@ -3,7 +3,8 @@ import { handleAllOnce, type HandlerWork } from "./idempotent-handler";
 import type { SqlTransaction } from "./outbox";
 import { reportHandled } from "./report";
 import { handleWithRetries } from "./retries";
-import { triage } from "./triage";
+import { deadLetter } from "./dead-letter";
+import { classify, triage } from "./triage";
 
 /** Handles a batch of events in one transaction of its own. */
 export const inOneTransaction =
@@ -39,29 +40,44 @@ export async function consumeBatch<Tx extends SqlTransaction>(
   commit: CommitEvents<Tx> = inOneTransaction(deps),
 ): Promise<MessageOutcome[]> {
   const outcomes: MessageOutcome[] = [];
+  const classified = batch.map((incoming) => classify(deps, incoming));
   const pending: { index: number; work: HandlerWork<Tx> }[] = [];
-  for (const [index, incoming] of batch.entries()) {
-    const triaged = await triage(deps, incoming);
-    if ("done" in triaged) outcomes[index] = triaged.done;
-    else pending.push({ index, work: triaged.work });
+  classified.forEach((c, index) => {
+    if ("ignored" in c) outcomes[index] = "ignored";
+    else if ("work" in c) pending.push({ index, work: c.work });
+  });
+  // Poison is dead-lettered once the messages before it are done with, in offset order: never
+  // while one before it waits (the partition is taken again from there, poison and all).
+  const deadLetterPoison = async (from: number, to: number) => {
+    for (let index = from; index < to; index++) {
+      const c = classified[index]!;
+      if ("poison" in c) outcomes[index] = await deadLetter(deps, batch[index]!, c.poison, 0);
+    }
+  };
+  if (pending.length === 0) {
+    await deadLetterPoison(0, batch.length);
+    return outcomes;
   }
-  if (pending.length === 0) return outcomes;
   try {
     const results = await commit(pending.map((p) => p.work));
     results.forEach((result, k) => {
       outcomes[pending[k]!.index] = reportHandled(deps, pending[k]!.work.event, result);
     });
+    await deadLetterPoison(0, batch.length);
   } catch (error) {
     deps.logger.debug({ err: error, events: pending.length }, "batch transaction failed; handling its events one by one");
-    for (const [k, { index, work }] of pending.entries()) {
+    let done = 0;
+    for (const { index, work } of pending) {
+      await deadLetterPoison(done, index);
       outcomes[index] = await handleWithRetries(deps, work, batch[index]!, control);
+      done = index + 1;
       // The messages after one that waits wait too: one partition, one order.
       if (outcomes[index] === "waits") {
-        for (const later of pending.slice(k + 1)) outcomes[later.index] = "waits";
         for (let i = index + 1; i < batch.length; i++) outcomes[i] = "waits";
-        break;
+        return outcomes;
       }
     }
+    await deadLetterPoison(done, batch.length);
   }
   return outcomes;
 }

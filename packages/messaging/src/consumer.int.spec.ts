@@ -290,20 +290,24 @@ describe("startEventConsumer", () => {
 });
 
 describe("startEventConsumer and a row locked by another transaction (a two-phase commit in doubt)", () => {
-  test("the event waits, not dead-lettered, and the one behind it on its partition with it; other partitions go on; both are handled once the lock is gone", async () => {
+  test("the event waits, not dead-lettered, and the ones behind it on its partition with it (poison too: dead-lettered once, in its turn); other partitions go on; all are handled once the lock is gone", async () => {
     const [locked, behind, elsewhere] = [creditReserved(), creditReserved(), creditReserved()];
+    const poisonKey = `poison-behind-${randomUUID()}`;
     await db.pool.query("INSERT INTO widgets (order_id, note) VALUES ($1, 'held')", [locked.orderId]);
     const holder = await db.pool.connect();
     try {
       await holder.query("BEGIN");
       await holder.query("SELECT * FROM widgets WHERE order_id = $1 FOR UPDATE", [locked.orderId]);
       await produce(asMessage(locked, 0));
+      await produce({ key: poisonKey, value: Buffer.from("not json"), partition: 0 });
       await produce(asMessage(behind, 0));
       await produce(asMessage(elsewhere, 1));
       await waitForEffect(elsewhere.orderId);
       await sleep(1500); // several attempts' worth of lock timeouts and pauses
       expect(await widget(behind.orderId)).toBeUndefined();
       expect(await processedRows(locked.id)).toBe(0);
+      await deadLetters.caughtUp();
+      expect(deadLetters.messages.filter((m) => m.key?.toString() === poisonKey)).toEqual([]);
     } finally {
       await holder.query("ROLLBACK");
       holder.release();
@@ -313,6 +317,7 @@ describe("startEventConsumer and a row locked by another transaction (a two-phas
     expect(await processedRows(locked.id)).toBe(1);
     await deadLetters.caughtUp();
     expect(deadLetters.messages.filter((m) => m.key?.toString() === locked.orderId)).toEqual([]);
+    expect(deadLetters.messages.filter((m) => m.key?.toString() === poisonKey)).toHaveLength(1);
   });
 });
 
