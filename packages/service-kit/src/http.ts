@@ -79,7 +79,7 @@ const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart })
     // Text Postgres cannot store is refused here, for every route and every part of a request.
     const badText = textProblem(input, httpPart ?? "request");
     if (badText) return { error: new Error(badText) };
-    const value = fromText ? Value.Default(schema, numbersFromText(schema, input)) : input;
+    const value = fromText ? Value.Default(schema, scalarsFromText(schema, input)) : input;
     if (check.Check(value)) return { value };
     const error = check.Errors(value).First();
     const where = `${httpPart ?? "request"}${error?.path ?? ""}`;
@@ -88,10 +88,11 @@ const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart })
 };
 
 /**
- * Turns text fields that the schema wants as numbers into numbers, but only text that is
- * exactly a number: "1.5" for an integer stays text and fails validation instead of becoming 1.
+ * Turns text fields that the schema wants as numbers or booleans into those, but only text that
+ * is exactly one: "1.5" for an integer stays text and fails validation instead of becoming 1, and
+ * only "true" and "false" are booleans.
  */
-function numbersFromText(schema: TSchema, input: unknown): unknown {
+function scalarsFromText(schema: TSchema, input: unknown): unknown {
   if (typeof input !== "object" || input === null || !schema.properties) return input;
   const output: Record<string, unknown> = { ...(input as Record<string, unknown>) };
   for (const [name, field] of Object.entries(schema.properties as Record<string, TSchema>)) {
@@ -99,6 +100,7 @@ function numbersFromText(schema: TSchema, input: unknown): unknown {
     if (typeof text !== "string") continue;
     if (field.type === "integer" && /^-?\d{1,15}$/.test(text)) output[name] = Number(text);
     if (field.type === "number" && /^-?\d{1,15}(\.\d{1,15})?$/.test(text)) output[name] = Number(text);
+    if (field.type === "boolean" && (text === "true" || text === "false")) output[name] = text === "true";
   }
   return output;
 }

@@ -16,6 +16,7 @@ const Body = Type.Object(
 );
 const Query = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  stuck: Type.Optional(Type.Boolean()),
 });
 const USER_ID = "3e6d9f4b-8a3c-4d84-8a9b-4c5d6e7f8091";
 
@@ -24,7 +25,7 @@ let app: HttpApp;
 beforeEach(async () => {
   app = buildHttpApp(pino({ level: "silent" }), { database: async () => true, kafka: async () => false });
   app.post("/items", { schema: { body: Body } }, async (request, reply) => reply.status(201).send({ added: request.body.sku }));
-  app.get("/page", { schema: { querystring: Query } }, async (request) => ({ limit: request.query.limit }));
+  app.get("/page", { schema: { querystring: Query } }, async (request) => ({ limit: request.query.limit, stuck: request.query.stuck }));
   app.get("/boom", async () => {
     throw new Error(SECRET);
   });
@@ -161,6 +162,15 @@ describe("requests the client got wrong: 4xx saying what was wrong", () => {
     const response = await app.inject({ method: "GET", url: "/page?limit=500" });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toEqual({ statusCode: 400, error: "Bad Request", message: expect.stringContaining("querystring/limit") });
+  });
+
+  test("given a boolean query parameter, when it is exactly true or false, then the route sees a boolean", async () => {
+    expect((await app.inject({ method: "GET", url: "/page?stuck=true" })).json()).toEqual({ limit: 20, stuck: true });
+    expect((await app.inject({ method: "GET", url: "/page?stuck=false" })).json()).toEqual({ limit: 20, stuck: false });
+  });
+
+  test.each(["1", "yes", "TRUE", " true"])("given stuck=%j, text that is not exactly a boolean, when called, then 400 rather than a guess", async (stuck) => {
+    expect((await app.inject({ method: "GET", url: `/page?stuck=${encodeURIComponent(stuck)}` })).statusCode).toBe(400);
   });
 
   test.each(["1.5", "1e1", "0x10", "5abc", " 5"])(
