@@ -1,5 +1,5 @@
 import { deadLetterTopicOf } from "@saga-shop/contracts";
-import type { IHeaders } from "kafkajs";
+import { headersAsText } from "./kafka";
 import type { ConsumerDeps, IncomingMessage } from "./consumer-deps";
 import { headers } from "./definitions";
 import type { SqlTransaction } from "./outbox";
@@ -23,7 +23,7 @@ export async function deadLetter<Tx extends SqlTransaction>(
         key: message.key,
         value: message.value,
         headers: {
-          ...copyHeaders(message.headers),
+          ...headersAsText(message.headers),
           [headers.deadLetter.reason]: reason,
           [headers.deadLetter.source]: `${source.topic}/${source.partition}@${source.offset}`,
           [headers.deadLetter.consumer]: deps.service,
@@ -37,10 +37,3 @@ export async function deadLetter<Tx extends SqlTransaction>(
   return "dead-lettered";
 }
 
-function copyHeaders(original: IHeaders | undefined): Record<string, string> {
-  const copy: Record<string, string> = {};
-  for (const [name, value] of Object.entries(original ?? {})) {
-    if (value !== undefined) copy[name] = Array.isArray(value) ? value.join(",") : value.toString();
-  }
-  return copy;
-}

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type LogEntry, type Producer } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type IHeaders, type LogEntry, type Producer } from "kafkajs";
 import type { Logger } from "pino";
 
 const pinoLevel: Record<number, "error" | "warn" | "info" | "debug"> = {
@@ -41,6 +41,15 @@ export function createProducer(kafka: Kafka): Producer {
     createPartitioner: Partitioners.DefaultPartitioner,
   });
 }
+
+/** A message's headers as text (kafkajs gives Buffers, or arrays of them for a repeated name). */
+export const headersAsText = (original: IHeaders | undefined): Record<string, string> => {
+  const text: Record<string, string> = {};
+  for (const [name, value] of Object.entries(original ?? {})) {
+    if (value !== undefined) text[name] = Array.isArray(value) ? value.join(",") : value.toString();
+  }
+  return text;
+};
 
 /**
  * The partition the producer sends a message with this key to, of a topic of `partitions`

@@ -1,7 +1,8 @@
 // For whoever watches the saga rather than taking part in it (apps/viewer): read every message of
 // some topics, describe the services' consumer groups, and put a dead letter back on its source
 // topic. Here because this package is the only one that speaks kafkajs.
-import { AssignerProtocol, type Admin, type IHeaders, type Kafka, type Producer } from "kafkajs";
+import { AssignerProtocol, type Admin, type Kafka, type Producer } from "kafkajs";
+import { headersAsText } from "./kafka";
 import { headers } from "./definitions";
 
 /** A message as an observer sees it: where it is, its key, value and headers as text. */
@@ -18,13 +19,6 @@ export interface TopicFollower {
   stop(): Promise<void>;
 }
 
-export const headersAsText = (original: IHeaders | undefined): Record<string, string> => {
-  const text: Record<string, string> = {};
-  for (const [name, value] of Object.entries(original ?? {})) {
-    if (value !== undefined) text[name] = Array.isArray(value) ? value.join(",") : value.toString();
-  }
-  return text;
-};
 
 /**
  * Reads every message of `topics` from the beginning, in its own consumer group, and hands each

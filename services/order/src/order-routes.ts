@@ -98,7 +98,7 @@ const placeOrderSchema = {
       { id: Type.String({ format: "uuid" }), status: Status, totalCents: Type.Integer() },
       { description: "accepted (or, for a retried Idempotency-Key, the order it created); follow it at GET /orders/{id}" },
     ),
-    ...errorResponses({ ...bodyErrors, 422: "valid, but the order total is zero or over the limit" }),
+    ...errorResponses({ ...bodyErrors, 422: "valid, but the order total is zero or over the limit, an Idempotency-Key reused with another request, or a two-phase commit asked of a service without TWO_PHASE_COMMIT_TOKEN" }),
   },
 };
 const getOrderSchema = {
