@@ -2,7 +2,7 @@
 // cluster (15433, .local/postgres-test) with fresh `test_` databases, and a fresh Kafka broker
 // (19092), keep tests apart from `pnpm start`; both are stopped at the end.
 // Extra arguments go to jest, e.g. `pnpm test --selectProjects unit`.
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { environments } from "./lib/environments.mjs";
 import { jest, withInfrastructure } from "./lib/infrastructure.mjs";
@@ -23,9 +23,12 @@ try {
       jest(projects, ["--json", `--outputFile=${report}`, ...args], env);
       exitCode = 0;
     } finally {
-      // One plain closing line with the counts, whatever reads this output.
-      const { numPassedTests, numFailedTests, numPendingTests } = JSON.parse(readFileSync(report, "utf8"));
-      console.log(`\ntests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests} skipped`);
+      // One plain closing line with the counts, whatever reads this output (none if jest died
+      // before writing them: its own failure is then the message).
+      if (existsSync(report)) {
+        const { numPassedTests, numFailedTests, numPendingTests } = JSON.parse(readFileSync(report, "utf8"));
+        console.log(`\ntests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests} skipped`);
+      }
     }
   });
 } catch (error) {

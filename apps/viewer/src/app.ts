@@ -85,7 +85,7 @@ export function buildViewerApp(config: ViewerConfig, options: { feed?: Feed; onC
         logger.fatal({ err: error }, "the viewer's Kafka consumer crashed and will not restart; exiting");
         process.exit(1);
       });
-    const running = feed ?? (await startFeed({ brokers: config.kafkaBrokers, orderUrl: config.orderUrl, logger, onCrash }));
+    const running = feed ?? (await startFeed({ brokers: config.kafkaBrokers, logger, onCrash }));
     feed = running;
     instance.addHook("onClose", () => running.stop());
     viewerRoutes(instance as HttpApp, running, config, logger);

@@ -7,7 +7,7 @@ export interface ViewerConfig {
   host: string;
   port: number;
   kafkaBrokers: string[];
-  /** The order service, which places the demo orders and says how each saga runs (its transaction mode). */
+  /** The order service, where the demo buttons place their orders. */
   orderUrl: string;
   logLevel: string;
   logPretty: boolean;

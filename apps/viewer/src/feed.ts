@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { createKafka, createKafkaInspector, createProducer, followTopics, redrive, type GroupReport } from "@saga-shop/messaging";
 import type { Logger } from "pino";
 import { redriveDecision, waitingDeadLetters, type RedriveDecision } from "./redrive-rule";
-import { applyRecord, createState, noteTransaction, positionText, type Change, type ViewerState } from "./state";
+import { applyRecord, createState, positionText, type Change, type ViewerState } from "./state";
 import { consumerGroups, deadLetterTopics, followedTopics } from "./topics";
 
 export type RedriveResult =
@@ -26,15 +26,14 @@ export interface Feed {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function startFeed(options: { brokers: string[]; orderUrl: string; logger: Logger; onCrash(error: Error): void }): Promise<Feed> {
-  const { logger, orderUrl } = options;
+export async function startFeed(options: { brokers: string[]; logger: Logger; onCrash(error: Error): void }): Promise<Feed> {
+  const { logger } = options;
   const kafka = createKafka({ clientId: "viewer", brokers: options.brokers, logger });
   const state = createState(deadLetterTopics);
   const listeners: ((change: Change) => void)[] = [];
   const emit = (change: Change) => {
     if (change.sagas.length || change.deadLetters.length) for (const listener of listeners) listener(change);
   };
-  const transactions = transactionLookup(orderUrl, state, logger, (orderId) => emit({ sagas: [orderId], deadLetters: [] }));
 
   const producer = createProducer(kafka);
   await producer.connect();
@@ -48,11 +47,9 @@ export async function startFeed(options: { brokers: string[]; orderUrl: string; 
     onMessages(messages) {
       const change: Change = { sagas: [], deadLetters: [] };
       for (const message of messages) {
-        const known = state.sagas.size;
         const one = applyRecord(state, message);
         change.sagas.push(...one.sagas);
         change.deadLetters.push(...one.deadLetters);
-        if (state.sagas.size > known) for (const orderId of one.sagas) transactions.ask(orderId);
       }
       emit(change);
     },
@@ -116,51 +113,8 @@ export async function startFeed(options: { brokers: string[]; orderUrl: string; 
       }),
     isUp: () => inspector.isUp(),
     async stop() {
-      transactions.stop();
       await follower.stop();
       await Promise.allSettled([producer.disconnect(), inspector.close()]);
     },
-  };
-}
-
-/**
- * Asks the order service how sagas run (GET /orders: each order's `transaction`, when it reports
- * one). New sagas are looked up in pages of 100, newest first, at most once a second.
- */
-function transactionLookup(orderUrl: string, state: ViewerState, logger: Logger, changed: (orderId: string) => void) {
-  const pending = new Set<string>();
-  let failing = false;
-  let busy = false;
-  const round = async () => {
-    if (busy || pending.size === 0) return;
-    busy = true;
-    const wanted = new Set(pending);
-    try {
-      for (let offset = 0, page = 0; wanted.size > 0 && page < Math.ceil(wanted.size / 100) + 2; page++, offset += 100) {
-        const response = await fetch(`${orderUrl}/orders?limit=100&offset=${offset}`, { signal: AbortSignal.timeout(5000) });
-        if (!response.ok) throw new Error(`GET /orders answered ${response.status}`);
-        const body = (await response.json()) as { items: { id: string; transaction?: unknown }[]; total: number };
-        for (const item of body.items) {
-          if (!wanted.delete(item.id)) continue;
-          pending.delete(item.id);
-          if (typeof item.transaction === "string" && noteTransaction(state, item.id, item.transaction)) changed(item.id);
-        }
-        if (offset + 100 >= body.total) break;
-      }
-      // Orders it does not have (events of an order it never took): nothing more to ask.
-      for (const orderId of wanted) pending.delete(orderId);
-      if (failing) logger.info("the order service answers again: transaction modes are up to date");
-      failing = false;
-    } catch (error) {
-      if (!failing) logger.warn({ err: error }, `cannot ask the order service (${orderUrl}) how sagas run; showing "choreography" until it answers`);
-      failing = true;
-    } finally {
-      busy = false;
-    }
-  };
-  const timer = setInterval(() => void round(), 1000);
-  return {
-    ask: (orderId: string) => void pending.add(orderId),
-    stop: () => clearInterval(timer),
   };
 }

@@ -6,6 +6,7 @@ import {
   describeEvent,
   eventCatalogue,
   isCompensation,
+  kindOf,
   parseEvent,
   serviceNames,
   type EventType,
@@ -22,8 +23,17 @@ export type SagaStatus = "PENDING" | "APPROVED" | "REJECTED" | "CANCELLED";
 /** The events that end a saga, and the status each gives the order. */
 const outcomes: Partial<Record<EventType, SagaStatus>> = { OrderApproved: "APPROVED", OrderRejected: "REJECTED", OrderCancelled: "CANCELLED" };
 
-/** The transaction mode of a saga the order service has not said otherwise about. */
-export const DEFAULT_TRANSACTION = "choreography";
+/**
+ * How a saga runs, from its own messages: a choreography starts with OrderCreated, an
+ * orchestration sends commands and gets replies, and a two-phase commit puts nothing on Kafka
+ * but its outcome (its phases are HTTP calls). "unknown" until one of those has been seen.
+ */
+export function transactionOf(steps: readonly Pick<Step, "type">[]): string {
+  if (steps.some((s) => s.type === "OrderCreated")) return "choreography";
+  if (steps.some((s) => kindOf(s.type) !== "event")) return "orchestration";
+  if (steps.some((s) => outcomes[s.type] !== undefined)) return "two-phase-commit";
+  return "unknown";
+}
 
 /** One event of a saga, in the lane of the service that produced it. */
 export interface Step {
@@ -49,8 +59,6 @@ interface Saga {
   correlationId: string;
   /** Oldest first (by occurredAt, then by arrival). */
   steps: Step[];
-  /** As the order service reports it; null until it has. */
-  transaction: string | null;
   deadLetters: string[];
 }
 
@@ -154,7 +162,7 @@ function stepOf(event: SagaEvent, at: Position, redrives: number): Step {
 function sagaFor(state: ViewerState, orderId: string, correlationId: string): Saga {
   let saga = state.sagas.get(orderId);
   if (!saga) {
-    saga = { orderId, correlationId, steps: [], transaction: null, deadLetters: [] };
+    saga = { orderId, correlationId, steps: [], deadLetters: [] };
     state.sagas.set(orderId, saga);
   }
   return saga;
@@ -235,14 +243,6 @@ function applyDeadLetter(state: ViewerState, record: KafkaRecord, consumer: stri
   return change;
 }
 
-/** The order service's word on how a saga runs (GET /orders: `transaction`). */
-export function noteTransaction(state: ViewerState, orderId: string, transaction: string): boolean {
-  const saga = state.sagas.get(orderId);
-  if (!saga || saga.transaction === transaction) return false;
-  saga.transaction = transaction;
-  return true;
-}
-
 // ---- Views: what the page, the API and the terminal show.
 
 export interface DeadLetterView {
@@ -313,7 +313,7 @@ function summaryOf(state: ViewerState, saga: Saga): SagaSummary {
     orderId: saga.orderId,
     correlationId: saga.correlationId,
     status: outcome ? outcomes[outcome.type]! : "PENDING",
-    transaction: saga.transaction ?? DEFAULT_TRANSACTION,
+    transaction: transactionOf(saga.steps),
     startedAt: first?.occurredAt ?? null,
     durationMs: first && outcome ? ms(first.occurredAt, outcome.occurredAt) : null,
     stepCount: saga.steps.length,

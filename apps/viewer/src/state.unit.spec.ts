@@ -1,6 +1,6 @@
 import { deadLetterTopicOf, serviceNames } from "@saga-shop/contracts";
 import { deliveryFailure, fakeTopics, orchestratedApproval, paymentFailure } from "../test/records";
-import { applyRecord, createState, noteTransaction, sagaSummaries, sagaView, deadLetterViews, type KafkaRecord } from "./state";
+import { applyRecord, createState, sagaSummaries, sagaView, deadLetterViews, transactionOf, type KafkaRecord } from "./state";
 import { deadLetterTopics, followedTopics, sagaTopics } from "./topics";
 
 const ORDER = "7b50a18f-0000-4000-8000-000000000001";
@@ -164,18 +164,20 @@ describe("the list of sagas", () => {
   const topics = fakeTopics();
   const state = fold([...deliveryFailure(ORDER), ...paymentFailure(OTHER).slice(0, 2)].map((event) => topics.publish(event)));
 
-  test("shows each saga's transaction mode: choreography until the order service reports another", () => {
+  test("shows each saga's transaction mode, told by its own messages", () => {
     expect(sagaSummaries(state).map((s) => s.transaction)).toEqual(["choreography", "choreography"]);
-    expect(noteTransaction(state, OTHER, "orchestration")).toBe(true);
-    expect(noteTransaction(state, OTHER, "orchestration")).toBe(false);
-    expect(sagaView(state, OTHER)!.transaction).toBe("orchestration");
+    expect(transactionOf([{ type: "ReserveCredit" }, { type: "ReserveCreditSucceeded" }])).toBe("orchestration");
+    // A two-phase commit's phases are HTTP calls: Kafka carries its outcome only.
+    expect(transactionOf([{ type: "OrderRejected" }])).toBe("two-phase-commit");
+    expect(transactionOf([])).toBe("unknown");
   });
 
   test("filters by status, transaction mode and part of the order id", () => {
-    noteTransaction(state, OTHER, "orchestration");
+    const orchestrated = "7b50a18f-0000-4000-8000-000000000003";
+    for (const event of orchestratedApproval(orchestrated)) applyRecord(state, topics.publish(event));
     expect(sagaSummaries(state, { status: "CANCELLED" }).map((s) => s.orderId)).toEqual([ORDER]);
     expect(sagaSummaries(state, { status: "PENDING" }).map((s) => s.orderId)).toEqual([OTHER]);
-    expect(sagaSummaries(state, { transaction: "orchestration" }).map((s) => s.orderId)).toEqual([OTHER]);
+    expect(sagaSummaries(state, { transaction: "orchestration" }).map((s) => s.orderId)).toEqual([orchestrated]);
     expect(sagaSummaries(state, { q: "0002" }).map((s) => s.orderId)).toEqual([OTHER]);
     expect(sagaSummaries(state, { limit: 1 })).toHaveLength(1);
   });

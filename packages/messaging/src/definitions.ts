@@ -15,7 +15,7 @@ export const headers = {
     attempts: "dead-letter-attempts",
     at: "dead-letter-at",
   },
-  /** Of a dead letter put back on its source topic (redrive.ts). */
+  /** Of a dead letter put back on its source topic (observe.ts). */
   redrive: {
     /** How often this message has been redriven, this time included. */
     count: "redrive-count",

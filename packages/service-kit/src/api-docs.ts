@@ -19,7 +19,7 @@ export interface ApiDocs {
 /**
  * Serves the OpenAPI 3 document generated from the routes' schemas, and Swagger UI from the
  * installed package (no CDN). The document holds the routes added once the plugin has loaded,
- * so routes go on in `app.after(...)` (as `buildHttpApp` and `buildServiceHttp` add theirs).
+ * so routes go on in `app.after(...)` (as `buildHttpApp` and `buildServiceApp` add theirs).
  */
 export function registerApiDocs(app: FastifyInstance, docs: ApiDocs): void {
   void app.register(swagger, {

@@ -57,6 +57,7 @@ export const notFound = (what: string) => new HttpError(404, `${what} not found`
 
 const statusText: Record<number, string> = {
   400: "Bad Request",
+  401: "Unauthorized",
   404: "Not Found",
   405: "Method Not Allowed",
   409: "Conflict",
@@ -132,7 +133,7 @@ const healthSchemas = {
  * The HTTP side of a service, without listening (tests call `app.inject`). Every error is JSON
  * `{ statusCode, error, message }`; a 4xx says what was wrong, a 5xx never shows internals.
  * The OpenAPI document (/docs/json) and Swagger UI (/docs) describe the routes added in
- * `app.after(...)`, that is once the docs plugin has loaded, as `buildServiceHttp` adds a service's.
+ * `app.after(...)`, that is once the docs plugin has loaded, as `buildServiceApp` adds a service's.
  */
 export function buildHttpApp(
   logger: Logger,
