@@ -34,6 +34,19 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+/** What every process of the shop reads the same way: where it listens, its brokers, how it logs. */
+export function commonSettings(env: Env, defaultPort: number) {
+  const kafkaBrokers = (env.KAFKA_BROKERS || "127.0.0.1:9092").split(",").map((b) => b.trim()).filter(Boolean);
+  if (kafkaBrokers.length === 0) throw new Error(`KAFKA_BROKERS names no broker: "${env.KAFKA_BROKERS}"`);
+  return {
+    host: env.HOST || "127.0.0.1",
+    port: integer(env, "PORT", defaultPort, 0, 65535),
+    kafkaBrokers,
+    logLevel: env.LOG_LEVEL || "info",
+    logPretty: env.LOG_PRETTY === "1" || env.LOG_PRETTY === "true",
+  };
+}
+
 /**
  * Reads a service's settings from the environment once, at start, and fails loudly on a bad one:
  * the common ones, then the service's own through `readSettings`. The default port is the
@@ -45,21 +58,16 @@ export function loadConfig<Settings = Record<string, never>>(
   readSettings: SettingsReader<Settings> = () => ({}) as Settings,
 ): ServiceConfig<Settings> {
   const role = `${service}_service`;
-  const kafkaBrokers = (env.KAFKA_BROKERS || "127.0.0.1:9092").split(",").map((b) => b.trim()).filter(Boolean);
-  if (kafkaBrokers.length === 0) throw new Error(`KAFKA_BROKERS names no broker: "${env.KAFKA_BROKERS}"`);
-  const port = integer(env, "PORT", services[service].port, 0, 65535);
+  const common = commonSettings(env, services[service].port);
+  const { port } = common;
   const token = env.TWO_PHASE_COMMIT_TOKEN || null;
   if (token !== null && token.length < 16) throw new Error("TWO_PHASE_COMMIT_TOKEN must be at least 16 characters: it is the participant API's only lock");
   return {
     service,
-    host: env.HOST || "127.0.0.1",
-    port,
+    ...common,
     // Each service has its own database and role; the default is the one `pnpm start` prepares
     // on its Postgres cluster (127.0.0.1:5433).
     databaseUrl: env.DATABASE_URL || `postgresql://${role}:${role}@127.0.0.1:5433/${role}`,
-    kafkaBrokers,
-    logLevel: env.LOG_LEVEL || "info",
-    logPretty: env.LOG_PRETTY === "1" || env.LOG_PRETTY === "true",
     // Beside the public port by default: 3102 for the user service's 3002.
     twoPhaseCommit: { token, participantPort: integer(env, "PARTICIPANT_PORT", port === 0 ? 0 : port + 100, 0, 65535) },
     settings: readSettings(env),
