@@ -24,13 +24,20 @@ die() { echo "kafka.sh: $*" >&2; exit 1; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# The pid only counts if it is still our broker: pids get reused, and a zombie left behind
-# under a PID 1 that does not reap would otherwise look alive forever.
-pid_alive() {
+# A process that exists and has not exited: a zombie left behind under a PID 1 that does not
+# reap would otherwise look alive forever.
+process_alive() {
   local pid="$1"
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka'
+  [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]]
+}
+
+# A pid read from the pid file only counts if it is still our broker: pids get reused. (Not for
+# the broker we have just launched or just signalled: until it has exec'd java, and again while
+# it exits, its command line does not name kafka.Kafka, for seconds on a loaded machine.)
+pid_alive() {
+  process_alive "$1" || return 1
+  tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka'
 }
 
 running_pid() {
@@ -173,7 +180,7 @@ cmd_start() {
 
   local started=$SECONDS
   until broker_ready; do
-    if ! pid_alive "$pid"; then
+    if ! process_alive "$pid"; then
       tail -n 40 "$LOG" >&2 || true
       rm -f "$PID_FILE"
       die "broker exited during startup (log above)"
@@ -201,10 +208,10 @@ cmd_stop() {
   # SIGTERM lets the broker flush and close its logs cleanly, which keeps the next start fast.
   kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 1 60); do
-    pid_alive "$pid" || break
+    process_alive "$pid" || break
     sleep 0.5
   done
-  if pid_alive "$pid"; then
+  if process_alive "$pid"; then
     echo "kafka.sh: broker did not stop within 30s, killing it" >&2
     kill -KILL "$pid" 2>/dev/null || true
   fi
