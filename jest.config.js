@@ -10,6 +10,9 @@ const shared = {
   transformIgnorePatterns: ["/node_modules/(?!(\\.pnpm/(cookie|content-disposition)@|(cookie|content-disposition)/))"],
   moduleNameMapper: { "^@saga-shop/(contracts|messaging|service-kit|schema-tools)$": "<rootDir>/packages/$1/src" },
   testEnvironment: "node",
+  // Jest's 5 s default also bounds hooks: on a loaded 2-core machine dropping a test's databases
+  // took longer (CI load 12). A test or hook that hangs still fails, after 30 s.
+  testTimeout: 30_000,
   // .local/ holds other checkouts (`pnpm bench --against` builds there): not ours to test or resolve.
   modulePathIgnorePatterns: ["<rootDir>/.local/"],
 };
