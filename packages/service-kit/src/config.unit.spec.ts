@@ -1,5 +1,6 @@
 // Each service reads its settings once, at start; a bad setting stops it with a message that
 // names the setting, rather than a service that half-works.
+import { hostname } from "node:os";
 import { listSetting, loadConfig } from "./config";
 
 describe("loadConfig", () => {
@@ -100,6 +101,10 @@ describe("an instance of a service", () => {
   test("given INSTANCE_NAME, then it names this instance; without, the service's name does", () => {
     expect(loadConfig("payment", { INSTANCE_NAME: "payment-3" }).instance).toBe("payment-3");
     expect(loadConfig("payment", { INSTANCE_NAME: "" }).instance).toBe("payment");
+  });
+
+  test("given {hostname} in INSTANCE_NAME (compose replicas: the container's id), then it is this machine's name", () => {
+    expect(loadConfig("payment", { INSTANCE_NAME: "payment@{hostname}" }).instance).toBe(`payment@${hostname()}`);
   });
 
   test.each(["payment 2", "payment/2", "x".repeat(61)])("given INSTANCE_NAME=%j, then loading fails naming the setting", (name) => {
