@@ -208,6 +208,12 @@ export async function createTopics(kafka: Kafka, topics: { topic: string; numPar
       waitForLeaders: true,
       topics: topics.map((t) => ({ ...t, replicationFactor: 1 })),
     });
+    // A broker that has just started can answer the creation before its metadata serves the new
+    // partitions ("This server does not host this topic-partition" to a consumer subscribing at once).
+    await eventually(async () => {
+      const metadata = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) });
+      return metadata.topics.every((t) => t.partitions.length === topics.find((w) => w.topic === t.name)!.numPartitions && t.partitions.every((p) => p.leader >= 0));
+    }, "the new topics' partitions to be served");
   } finally {
     await admin.disconnect();
   }
