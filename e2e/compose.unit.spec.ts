@@ -110,6 +110,7 @@ describe("docker-compose.yml: more instances of a service (the `scale` profile)"
   test.each(APP_NAMES)("%s-replica is the same service (image, command, database, settings, dependencies), only under the profile", (name) => {
     const replica = replicaOf(name);
     expect(replica.profiles).toEqual(["scale"]);
+    expect(replica.scale).toBe(0); // none unless --scale asks: the profile on does not start one of each
     expect(services[name].profiles).toBeUndefined(); // the default `up` runs one of each, as before
     for (const key of ["image", "command", "init", "pull_policy", "healthcheck", "stop_grace_period", "expose", "depends_on"]) {
       expect({ key, value: replica[key] }).toEqual({ key, value: services[name][key] });
