@@ -103,6 +103,37 @@ test("every published port is bound to 127.0.0.1 only: services 3001-3004, the v
   for (const port of published) expect(port).toMatchObject({ hostIp: "127.0.0.1" });
 });
 
+describe("docker-compose.yml: more instances of a service (the `scale` profile)", () => {
+  const replicaOf = (name: ServiceName) => services[`${name}-replica`];
+  const withoutName = (e: Record<string, string>) => Object.fromEntries(Object.entries(e).filter(([k]) => k !== "INSTANCE_NAME" && k !== "COORDINATOR_ID"));
+
+  test.each(APP_NAMES)("%s-replica is the same service (image, command, database, settings, dependencies), only under the profile", (name) => {
+    const replica = replicaOf(name);
+    expect(replica.profiles).toEqual(["scale"]);
+    expect(replica.scale).toBe(0); // none unless --scale asks: the profile on does not start one of each
+    expect(services[name].profiles).toBeUndefined(); // the default `up` runs one of each, as before
+    for (const key of ["image", "command", "init", "pull_policy", "healthcheck", "stop_grace_period", "expose", "depends_on"]) {
+      expect({ key, value: replica[key] }).toEqual({ key, value: services[name][key] });
+    }
+    // Shares the service's database and consumer group (the group is the service's name).
+    expect(withoutName(env(replica))).toEqual(withoutName(env(services[name])));
+  });
+
+  test.each(APP_NAMES)("%s-replica publishes no host port (its replicas could not all bind one) and names itself by its container", (name) => {
+    expect(ports(replicaOf(name))).toEqual([]);
+    expect(env(replicaOf(name)).INSTANCE_NAME).toBe(`${name}@{hostname}`);
+  });
+
+  test("an order replica is a coordinator of its own, not order-1 (which would resume order-1's transactions as its own)", () => {
+    expect(env(services.order).COORDINATOR_ID).toBe("order-1");
+    expect(env(replicaOf("order")).COORDINATOR_ID).toBe("");
+  });
+
+  test("the coordinator's participant URLs name the services, not their replicas: it asks the first instance", () => {
+    for (const url of String(services.order.environment.PARTICIPANT_URLS).split(",")) expect(url).not.toMatch(/replica/);
+  });
+});
+
 describe("docker-compose.yml: the two-phase commit", () => {
   const participants = ["user", "payment", "delivery"] as const;
 
@@ -543,6 +574,12 @@ if (!haveCompose) {
 }
 (haveCompose ? test : test.skip)("docker-compose config -q accepts the file", () => {
   const result = spawnSync("docker-compose", ["-f", "docker-compose.yml", "config", "-q"], { cwd: root, encoding: "utf8" });
+  expect(result.stderr).toBe("");
+  expect(result.status).toBe(0);
+}, 60_000);
+
+(haveCompose ? test : test.skip)("docker-compose config -q accepts the file with the scale profile on", () => {
+  const result = spawnSync("docker-compose", ["-f", "docker-compose.yml", "--profile", "scale", "config", "-q"], { cwd: root, encoding: "utf8" });
   expect(result.stderr).toBe("");
   expect(result.status).toBe(0);
 }, 60_000);

@@ -16,7 +16,9 @@ const KAFKA_PORT = 9092 + shift;
 // The participant APIs of the two-phase commit too: 100 above user, payment and delivery; and the
 // viewer (apps/viewer) beside the services.
 const VIEWER_PORT = 3000 + shift;
-const PORTS = [...SERVICE_PORTS, ...SERVICE_PORTS.slice(1).map((p) => p + 100), VIEWER_PORT, KAFKA_PORT, 9093 + shift, 5433 + shift];
+// A second payment instance (--instances payment=2) 10 above the first, its participant API 100 above that.
+const PAYMENT_2_PORT = 3013 + shift;
+const PORTS = [...SERVICE_PORTS, ...SERVICE_PORTS.slice(1).map((p) => p + 100), PAYMENT_2_PORT, PAYMENT_2_PORT + 100, VIEWER_PORT, KAFKA_PORT, 9093 + shift, 5433 + shift];
 const ORDERS = `http://127.0.0.1:${SERVICE_PORTS[0]}/orders`;
 
 const portOpen = (port: number) =>
@@ -38,8 +40,8 @@ interface Run {
 }
 
 /** `sh -c "node scripts/start.mjs"`, the way pnpm runs it; LOG_PRETTY=0 so the output is easy to search. */
-function startShop(): Run {
-  const shell = spawn("sh", ["-c", `"${process.execPath}" scripts/start.mjs; echo "start.mjs exited $?"`], {
+function startShop(args = ""): Run {
+  const shell = spawn("sh", ["-c", `"${process.execPath}" scripts/start.mjs ${args}; echo "start.mjs exited $?"`], {
     cwd: root,
     env: { ...process.env, LOG_PRETTY: "0", PG_ADMIN_URL: "" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -64,6 +66,33 @@ async function ready(run: Run): Promise<void> {
     );
   } catch (error) {
     throw new Error(`${(error as Error).message}\n--- what pnpm start printed (last 3000 characters):\n${run.output().slice(-3000)}`);
+  }
+}
+
+const placeOrder = (sku: string) =>
+  fetch(ORDERS, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      userId: "00000000-0000-4000-8000-000000000001",
+      items: [{ sku, quantity: 1, unitPriceCents: 100 }],
+      paymentToken: "tok_visa",
+      shippingAddress: { line1: "1 Main St", city: "Seoul", postalCode: "04524", country: "KR" },
+    }),
+  }).then((r) => r.json() as Promise<{ id: string }>);
+const approved = (id: string) =>
+  waitFor(`order ${id} to be approved`, async () => {
+    const order = (await fetch(`${ORDERS}/${id}`).then((r) => r.json())) as { status: string };
+    return order.status === "APPROVED" ? true : undefined;
+  });
+
+/** Whatever a failed test left: the shell, and start.mjs (which then stops what it started). */
+function leaveNothingRunning(run: Run): void {
+  run.shell.kill("SIGKILL");
+  try {
+    process.kill(startPid(), "SIGTERM");
+  } catch {
+    // already stopped
   }
 }
 
@@ -102,20 +131,8 @@ test("a second start refuses at once, saying what holds the ports, and the first
     await ready(first);
 
     // An order placed now must survive a restart of the whole system.
-    const placed = await fetch(ORDERS, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        userId: "00000000-0000-4000-8000-000000000001",
-        items: [{ sku: "persisted", quantity: 1, unitPriceCents: 100 }],
-        paymentToken: "tok_visa",
-        shippingAddress: { line1: "1 Main St", city: "Seoul", postalCode: "04524", country: "KR" },
-      }),
-    }).then((r) => r.json() as Promise<{ id: string }>);
-    await waitFor("the order to be approved", async () => {
-      const order = (await fetch(`${ORDERS}/${placed.id}`).then((r) => r.json())) as { status: string };
-      return order.status === "APPROVED" ? true : undefined;
-    });
+    const placed = await placeOrder("persisted");
+    await approved(placed.id);
 
     // pnpm dies without passing SIGTERM on: start.mjs is orphaned and must stop everything itself.
     first.shell.kill("SIGKILL");
@@ -131,11 +148,50 @@ test("a second start refuses at once, saying what holds the ports, and the first
     expect(again.output()).toMatch(/SIGTERM: stopping the services, then Kafka, then Postgres/);
     expect(await openPorts()).toEqual([]);
   } finally {
-    first.shell.kill("SIGKILL");
-    try {
-      process.kill(startPid(), "SIGTERM");
-    } catch {
-      // already stopped
-    }
+    leaveNothingRunning(first);
+  }
+});
+
+test("--instances payment=2: both share the group and say what each owns, one publishes the outbox; SIGKILL that one and the other takes over its relay and its partitions", async () => {
+  if (skip) return console.warn(`skipped: ${skip}`);
+  const refused = startShop("--instances payment=0");
+  await refused.exited;
+  expect(refused.output()).toContain('--instances wants service=count pairs, e.g. --instances payment=3,user=2');
+  expect(refused.output()).toContain("start.mjs exited 1");
+
+  const run = startShop("--instances payment=2");
+  // The JSON lines of one instance (LOG_PRETTY=0): its name and pid are in each.
+  const linesOf = (name: string) =>
+    run
+      .output()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { name: string; pid: number; msg: string })
+      .filter((l) => l.name === name);
+  const said = (name: string, pattern: RegExp) => linesOf(name).some((l) => pattern.test(l.msg));
+  try {
+    await ready(run);
+    await waitFor("payment-2 to be ready", async () => ((await fetch(`http://127.0.0.1:${PAYMENT_2_PORT}/health/ready`)).ok ? true : undefined));
+    const split = /^payment-[12] now owns .*\(group payment-service, 2 members\)$/;
+    await waitFor("both payment instances to say what they own in a group of 2", async () => (said("payment-1", split) && said("payment-2", split) ? true : undefined));
+    await approved((await placeOrder("two-instances")).id);
+
+    const publisher = ["payment-1", "payment-2"].find((n) => said(n, /^payment-[12] publishes the outbox/))!;
+    const other = publisher === "payment-1" ? "payment-2" : "payment-1";
+    expect(said(other, /stands by: another instance publishes the outbox/)).toBe(true);
+
+    process.kill(linesOf(publisher)[0]!.pid, "SIGKILL");
+    await waitFor(`${other} to take over the relay`, async () => (said(other, /took over the outbox relay/) ? true : undefined), 30_000);
+    // Once the broker has given up on the dead member (its session timeout), the group is one.
+    const alone = new RegExp(`^${other} now owns all 6 partitions of delivery.events; all 6 partitions of payment.commands; all 6 partitions of user.events \\(group payment-service, 1 member\\)$`);
+    await waitFor(`${other} to own every partition`, async () => (said(other, alone) ? true : undefined), 60_000);
+    expect(run.output()).toContain(`${publisher} exited (SIGKILL); ${other} goes on with its partitions`);
+    await approved((await placeOrder("one-instance-left")).id);
+
+    process.kill(startPid(), "SIGTERM");
+    await run.exited;
+    expect(await openPorts()).toEqual([]);
+  } finally {
+    leaveNothingRunning(run);
   }
 });

@@ -6,21 +6,39 @@
 // It stops everything it started, in order (services, then Kafka, then Postgres), and nothing
 // else, on Ctrl-C, SIGTERM or SIGHUP to this process, or when the process that started it dies
 // (pnpm itself exits on SIGTERM without passing it on, which would leave all this running).
+//
+// `--instances payment=3,user=2` runs several processes of a service (scripts/lib/instances.mjs).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { databaseServer, prepareDatabases } from "./lib/databases.mjs";
 import { environments, portIn } from "./lib/environments.mjs";
+import { instanceOf, instancesFromArgs, withoutInstances } from "./lib/instances.mjs";
 import { describeHolder, portHolder } from "./lib/ports.mjs";
 import { root, servicePorts, services } from "./lib/run.mjs";
 
+let counts;
+try {
+  counts = instancesFromArgs(process.argv.slice(2), services);
+  const unknown = withoutInstances(process.argv.slice(2));
+  if (unknown.length) throw new Error(`pnpm start takes only --instances service=count,...; got ${unknown.join(" ")}`);
+} catch (error) {
+  console.error(error.message);
+  process.exit(1);
+}
+/** Every process of every service: one each, unless --instances asks for more. */
+const instances = services.flatMap((service) => Array.from({ length: counts[service] }, (_, i) => ({ service, k: i + 1, ...instanceOf(service, i + 1, counts[service]) })));
+
 const environment = environments.start;
-const portOf = (service) => portIn(environment, servicePorts[service]);
+const portOf = (service, portOffset = 0) => portIn(environment, servicePorts[service]) + portOffset;
 // The two-phase commit's participant APIs: 100 above each participant's port, on loopback, and
 // a secret of this run's that only the coordinator (the order service) is given besides them.
+// Every instance of a participant listens on its own; the coordinator is given the first one's:
+// it asks that instance only (any instance could answer, prepared transactions are the
+// database's, but one URL per participant keeps the coordinator as it is).
 const participants = services.filter((s) => s !== "order");
-const participantPortOf = (service) => portOf(service) + 100;
+const participantPortOf = (service, portOffset = 0) => portOf(service, portOffset) + 100;
 const twoPhaseCommitToken = randomBytes(24).toString("base64url");
 // The viewer (apps/viewer): the services' base port, 3000 (+ SAGA_PORT_SHIFT).
 const viewerPort = portIn(environment, 3000);
@@ -78,8 +96,10 @@ async function refuseIfTaken() {
     other = undefined;
   }
   const wanted = [
-    ...services.map((s) => [portOf(s), `the ${s} service`]),
-    ...participants.map((s) => [participantPortOf(s), `the ${s} service's participant API (two-phase commit)`]),
+    ...instances.map(({ service, name, portOffset }) => [portOf(service, portOffset), `the ${service} service (${name})`]),
+    ...instances
+      .filter(({ service }) => participants.includes(service))
+      .map(({ service, name, portOffset }) => [participantPortOf(service, portOffset), `the ${service} service's participant API (two-phase commit, ${name})`]),
     [viewerPort, "the viewer"],
     [Number(environment.kafka.KAFKA_PORT), "Kafka"],
     [Number(environment.kafka.KAFKA_CONTROLLER_PORT), "Kafka's controller"],
@@ -122,26 +142,36 @@ await kafka("start");
 const databaseUrls = await prepareDatabases(postgres.adminUrl).catch((error) => stopAll(error.message, 1));
 await step(process.execPath, [join(root, "packages/messaging/dist/create-topics.js")], { env: { ...process.env, KAFKA_BROKERS: environment.brokers } });
 
-const children = services.map((service) => {
+const children = instances.map(({ service, k, name, portOffset }) => {
   const child = spawn(process.execPath, [join(root, "services", service, "dist", "main.js")], {
     stdio: "inherit",
     cwd: root,
     env: {
       ...process.env,
-      PORT: String(portOf(service)),
+      PORT: String(portOf(service, portOffset)),
+      // Its name in the logs, as a member of the group and as the outbox relay (unset: the service's).
+      ...(counts[service] > 1 && { INSTANCE_NAME: name }),
       DATABASE_URL: databaseUrls[service],
       KAFKA_BROKERS: environment.brokers,
       LOG_PRETTY: process.env.LOG_PRETTY ?? "1",
       TWO_PHASE_COMMIT_TOKEN: twoPhaseCommitToken,
-      PARTICIPANT_PORT: String(participantPortOf(service)),
+      PARTICIPANT_PORT: String(participantPortOf(service, portOffset)),
       PARTICIPANT_URLS: participants.map((p) => `${p}=http://127.0.0.1:${participantPortOf(p)}`).join(","),
       // A coordinator restarted under its name resumes its own two-phase commits at once.
-      COORDINATOR_ID: "order-1",
+      // Each order instance a coordinator of its own; another takes over its transactions once its lease has run out.
+      COORDINATOR_ID: `order-${k}`,
     },
   });
   child.exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal)));
-  // If a service dies on its own, the system is not whole: say so and stop the rest.
-  child.exited.then((code) => stopping || void stopAll(`the ${service} service exited (${code})`, 1));
+  child.instance = { service, name };
+  child.exited.then((code) => {
+    if (stopping) return;
+    // Another instance of the service goes on: its group takes over this one's partitions (and
+    // its outbox relay, if this one published). Without one, the system is not whole: stop.
+    const others = children.filter((c) => c !== child && c.instance?.service === service && c.exitCode === null && c.signalCode === null);
+    if (others.length) console.log(`\n${name} exited (${code}); ${others.map((c) => c.instance.name).join(", ")} go${others.length === 1 ? "es" : ""} on with its partitions\n`);
+    else void stopAll(`the ${service} service exited (${code})`, 1);
+  });
   return child;
 });
 // The viewer follows the topics and serves the live page; it needs no database of its own.
@@ -160,5 +190,5 @@ started.push({
     await Promise.all(children.map((child) => child.exited));
   },
 });
-const listening = [...services.map((s) => `${s} :${portOf(s)}`), `viewer http://localhost:${viewerPort}`].join(", ");
+const listening = [...instances.map(({ service, name, portOffset }) => `${name} :${portOf(service, portOffset)}`), `viewer http://localhost:${viewerPort}`].join(", ");
 console.log(`\nsaga-shop is starting: ${listening}; Postgres: ${postgres.describe}; Kafka 127.0.0.1:${environment.kafka.KAFKA_PORT} (Ctrl-C stops all)\n`);

@@ -89,6 +89,8 @@ export function spawnService(name: ServiceName, { instance = 1, logFile, logLeve
         ...twoPhaseCommitEnv,
         // A coordinator restarted under its name resumes its own two-phase commits at once.
         ...(name === "order" && { COORDINATOR_ID: `order-${instance}` }),
+        // A second instance says so in its logs (payment-2), as `pnpm start --instances` names them.
+        ...(instance > 1 && { INSTANCE_NAME: `${name}-${instance}` }),
         DATABASE_URL: databaseUrlOf(name),
         KAFKA_BROKERS: kafkaBrokers ?? process.env.KAFKA_BROKERS ?? "127.0.0.1:19092",
         LOG_LEVEL: logLevel,

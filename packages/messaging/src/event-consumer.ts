@@ -5,6 +5,7 @@ import type { ConsumerDeps } from "./consumer-deps";
 import { defaults } from "./definitions";
 import { groupCommit } from "./group-commit";
 import type { SqlTransaction } from "./outbox";
+import { logRebalances } from "./rebalance";
 
 export interface EventConsumer {
   stop(): Promise<void>;
@@ -13,6 +14,8 @@ export interface EventConsumer {
 export interface ConsumerOptions {
   /** See defaults.consumer.sessionTimeoutMs. */
   sessionTimeoutMs?: number;
+  /** This instance's name in the rebalance log lines (payment-2 now owns ...); the service's by default. */
+  member?: string;
 }
 const { heartbeatIntervalMs, maxEventsPerChunk, maxEventsPerTransaction, partitionsConsumedConcurrently } = defaults.consumer;
 
@@ -28,8 +31,9 @@ export async function startEventConsumer<Tx extends SqlTransaction>(
   onCrash: (error: Error) => void,
   options: ConsumerOptions = {},
 ): Promise<EventConsumer> {
+  const groupId = consumerGroupOf(deps.service);
   const consumer = kafka.consumer({
-    groupId: consumerGroupOf(deps.service),
+    groupId,
     allowAutoTopicCreation: false,
     maxWaitTimeInMs: defaults.consumer.maxWaitTimeInMs,
     sessionTimeout: options.sessionTimeoutMs ?? defaults.consumer.sessionTimeoutMs,
@@ -38,6 +42,7 @@ export async function startEventConsumer<Tx extends SqlTransaction>(
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (!payload.restart) onCrash(payload.error);
   });
+  const stopLoggingRebalances = logRebalances(kafka, consumer, { member: options.member ?? deps.service, groupId, topics, logger: deps.logger });
   await consumer.connect();
   // A new group starts at the beginning, so events published before it first joined are not skipped.
   await consumer.subscribe({ topics, fromBeginning: true });
@@ -81,5 +86,10 @@ export async function startEventConsumer<Tx extends SqlTransaction>(
       }
     },
   });
-  return { stop: () => consumer.disconnect() };
+  return {
+    async stop() {
+      await consumer.disconnect();
+      await stopLoggingRebalances();
+    },
+  };
 }

@@ -8,6 +8,7 @@ export * from "./event-consumer";
 export * from "./idempotent-handler";
 export * from "./kafka";
 export * from "./outbox";
+export * from "./rebalance";
 export * from "./relay";
 export * from "./topics-admin";
 export * from "./migrations";

@@ -357,4 +357,53 @@ describe("two relays on one database", () => {
       await second?.stop();
     }
   });
+
+  test("when the publisher's session is killed, the one standing by takes over within seconds, says so, and no row goes out twice", async () => {
+    await eventually(async () => (await listeners()) === 0, "earlier relays to go away");
+    const { logger, entries } = capturingLogger("info");
+    const said = (text: string) => entries.some((e) => e.msg === text);
+    const a = startRelay({ logger, instance: "relay-a" });
+    let b: OutboxRelay | undefined;
+    try {
+      await eventually(async () => (await lockHolders()).length === 1, "relay-a to take the lock");
+      const [holder] = await lockHolders();
+      b = startRelay({ logger, instance: "relay-b" });
+      await eventually(async () => (await listeners()) === 2, "relay-b to connect");
+      const before = [event(), event(), event()];
+      await commit(before);
+      await eventually(() => allPublished(ids(before)), "relay-a to publish the first rows");
+      await eventually(() => said("relay-b stands by: another instance publishes the outbox; it takes over if that one's session ends"), "relay-b to say it stands by");
+      expect(said("relay-a publishes the outbox (it holds the relay lock)")).toBe(true);
+
+      // The publisher's session dies as in a crash of its process or a lost connection; the call
+      // returns once the backend is gone, so the lock is free. relay-a itself lives on.
+      await db.pool.query("SELECT pg_terminate_backend($1, 5000)", [holder]);
+      const after = Array.from({ length: 20 }, () => event());
+      for (const e of after) await commit([e]);
+      // A few seconds: relay-b tries the lock on each commit's notification and every second.
+      await collector.waitForEventIds(ids(after), 5000);
+      await eventually(() => allPublished(ids(after)), "the rows to be marked published");
+      expect(said("relay-b took over the outbox relay: the instance that published it is gone (its session ended)")).toBe(true);
+      const [newHolder] = await lockHolders();
+      expect(newHolder).not.toBe(holder);
+
+      // relay-a reconnects within a second or so, finds the lock taken, and stands by.
+      await eventually(() => said("relay-a stands by: another instance publishes the outbox; it takes over if that one's session ends"), "relay-a to stand by");
+      await eventually(async () => (await listeners()) === 2, "relay-a to be connected again");
+      const later = [event(), event()];
+      await commit(later);
+      await eventually(() => allPublished(ids(later)), "relay-b to publish while relay-a stands by");
+      expect(await lockHolders()).toEqual([newHolder]);
+
+      await collector.caughtUp();
+      const everything = ids([...before, ...after, ...later]);
+      const counts = new Map<string, number>();
+      for (const m of collector.withEventIds(everything)) counts.set(m.headers["event-id"]!, (counts.get(m.headers["event-id"]!) ?? 0) + 1);
+      expect(counts.size).toBe(everything.length);
+      expect([...counts].filter(([, n]) => n !== 1)).toEqual([]);
+    } finally {
+      await a.stop();
+      await b?.stop();
+    }
+  });
 });

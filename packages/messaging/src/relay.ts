@@ -8,6 +8,8 @@ export interface RelayOptions {
   connectionString: string;
   producer: Producer;
   logger: Logger;
+  /** This instance's name in the relay's log lines ("payment-2 took over the outbox relay"). */
+  instance?: string;
   /** See defaults.relay for these three. */
   batchSize?: number;
   pollIntervalMs?: number;
@@ -94,7 +96,7 @@ export function startOutboxRelay(options: RelayOptions): OutboxRelay {
     return running;
   }
 
-  const connection = relayConnection(options.connectionString, log, () => void drain());
+  const connection = relayConnection(options.connectionString, log, options.instance ?? "this instance", () => void drain());
   const poll = setInterval(() => void drain(), options.pollIntervalMs ?? defaults.relay.pollIntervalMs);
 
   return {
@@ -131,9 +133,19 @@ function toTopicMessages(rows: OutboxRow[]) {
  * The relay's connection: it LISTENs for commits and may hold the relay lock. It reconnects
  * after a database restart; a new connection holds no lock until it takes it again.
  */
-function relayConnection(connectionString: string, log: Logger, onNotify: () => void) {
+function relayConnection(connectionString: string, log: Logger, name: string, onNotify: () => void) {
   let client: Client | null = null;
   let holdsLock = false;
+  // What this relay last was, so that the log says each change once, in words: who publishes,
+  // and a takeover when a relay that stood by gets the lock (the holder's session ended).
+  let role: "publishes" | "stands by" | undefined;
+  const become = (next: "publishes" | "stands by") => {
+    if (next === role) return;
+    if (next === "publishes" && role === "stands by") log.info(`${name} took over the outbox relay: the instance that published it is gone (its session ended)`);
+    else if (next === "publishes") log.info(`${name} publishes the outbox (it holds the relay lock)`);
+    else log.info(`${name} stands by: another instance publishes the outbox; it takes over if that one's session ends`);
+    role = next;
+  };
   let closed = false;
   let retryTimer: NodeJS.Timeout | undefined;
 
@@ -181,7 +193,7 @@ function relayConnection(connectionString: string, log: Logger, onNotify: () => 
       const { rows } = await c.query<{ got: boolean }>("SELECT pg_try_advisory_lock($1) AS got", [defaults.relay.lockKey]);
       if (c !== client) return null; // it reconnected meanwhile: the lock went with the old connection
       holdsLock = rows[0]!.got;
-      if (holdsLock) log.info("this relay now publishes the outbox (holds the relay lock)");
+      become(holdsLock ? "publishes" : "stands by");
       return holdsLock ? c : null;
     },
     async close() {

@@ -23,10 +23,10 @@ export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? "127.0.0.1:19092").sp
 
 export const silentLogger: Logger = pino({ level: "silent" });
 
-/** A logger that keeps warn-and-above entries in memory, to see what the code under test reported. */
-export function capturingLogger(): { logger: Logger; entries: Array<Record<string, unknown> & { msg: string }> } {
+/** A logger that keeps entries (warn and above by default) in memory, to see what the code under test reported. */
+export function capturingLogger(level = "warn"): { logger: Logger; entries: Array<Record<string, unknown> & { msg: string }> } {
   const entries: Array<Record<string, unknown> & { msg: string }> = [];
-  const logger = pino({ level: "warn" }, { write: (line: string) => void entries.push(JSON.parse(line)) });
+  const logger = pino({ level }, { write: (line: string) => void entries.push(JSON.parse(line)) });
   return { logger, entries };
 }
 
@@ -208,6 +208,12 @@ export async function createTopics(kafka: Kafka, topics: { topic: string; numPar
       waitForLeaders: true,
       topics: topics.map((t) => ({ ...t, replicationFactor: 1 })),
     });
+    // A broker that has just started can answer the creation before its metadata serves the new
+    // partitions ("This server does not host this topic-partition" to a consumer subscribing at once).
+    await eventually(async () => {
+      const metadata = await admin.fetchTopicMetadata({ topics: topics.map((t) => t.topic) });
+      return metadata.topics.every((t) => t.partitions.length === topics.find((w) => w.topic === t.name)!.numPartitions && t.partitions.every((p) => p.leader >= 0));
+    }, "the new topics' partitions to be served");
   } finally {
     await admin.disconnect();
   }

@@ -33,7 +33,8 @@ export function buildServiceApp<S extends ServiceName, Db extends ServiceDatabas
   { env = process.env, database }: BuildOptions<Db> = {},
 ): ServiceApp<Db, Tx, Settings> {
   const config = loadConfig(definition.name, env, definition.settings);
-  const logger = createLogger(config);
+  // Every line names the instance (payment-2) when several run, the service otherwise.
+  const logger = createLogger({ ...config, service: config.instance });
   const readiness: Readiness = database
     ? { database: async () => true, kafka: async () => true }
     : { database: () => app.databaseIsUp(), kafka: () => app.kafka.isUp() };
@@ -50,8 +51,10 @@ export function buildServiceApp<S extends ServiceName, Db extends ServiceDatabas
     const { databaseUrl } = config;
     void app.register(migrationsPlugin, { databaseUrl, serviceDirectory: definition.directory });
     void app.register(databasePlugin, { databaseUrl, createDatabase: definition.createDatabase });
-    void app.register(kafkaPlugin, { clientId: `${definition.name}-service`, brokers: config.kafkaBrokers });
-    void app.register(outboxRelayPlugin, { databaseUrl });
+    // The client id is what Kafka (and the viewer's consumer-group table) shows for a member.
+    const clientId = config.instance === definition.name ? `${definition.name}-service` : config.instance;
+    void app.register(kafkaPlugin, { clientId, brokers: config.kafkaBrokers });
+    void app.register(outboxRelayPlugin, { databaseUrl, instance: config.instance });
   }
   const inTransaction: ServiceApp<Db, Tx, Settings>["inTransaction"] = (work) =>
     emittingTransactions({ db: app.db, service: definition.name, logger, beforeCommit: definition.beforeCommit })(work);
@@ -71,6 +74,7 @@ export function buildServiceApp<S extends ServiceName, Db extends ServiceDatabas
   if (!database) {
     void app.register(eventConsumerPlugin, (parent) => ({
       service: definition.name,
+      member: config.instance,
       db: (parent as ServiceApp<Db, Tx, Settings>).db as never,
       handlers: definition.handlers(config) as never,
       beforeCommit: definition.beforeCommit as never,

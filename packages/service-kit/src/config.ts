@@ -1,8 +1,15 @@
+import { hostname } from "node:os";
 import { services, type ServiceName } from "@saga-shop/contracts";
 
 /** A service's configuration, read from the environment once, at start; `settings` are its own. */
 export interface ServiceConfig<Settings = unknown> {
   service: ServiceName;
+  /**
+   * This process's name among the service's instances (INSTANCE_NAME, e.g. payment-2, where
+   * `{hostname}` stands for the machine's name; the service's name when unset): the name of its log lines, its Kafka client, its consumer group
+   * member and its outbox relay, so that a rebalance or a relay takeover says which instance.
+   */
+  instance: string;
   host: string;
   port: number;
   databaseUrl: string;
@@ -62,8 +69,12 @@ export function loadConfig<Settings = Record<string, never>>(
   const { port } = common;
   const token = env.TWO_PHASE_COMMIT_TOKEN || null;
   if (token !== null && token.length < 16) throw new Error("TWO_PHASE_COMMIT_TOKEN must be at least 16 characters: it is the participant API's only lock");
+  // {hostname} is this machine's name: a container's id, for replicas that share one compose definition.
+  const instance = (env.INSTANCE_NAME || service).replaceAll("{hostname}", hostname());
+  if (!/^[A-Za-z0-9._@-]{1,60}$/.test(instance)) throw new Error(`INSTANCE_NAME must be 1-60 letters, digits, '.', '_', '@' or '-', got "${instance}"`);
   return {
     service,
+    instance,
     ...common,
     // Each service has its own database and role; the default is the one `pnpm start` prepares
     // on its Postgres cluster (127.0.0.1:5433).

@@ -1,11 +1,13 @@
 // Each service reads its settings once, at start; a bad setting stops it with a message that
 // names the setting, rather than a service that half-works.
+import { hostname } from "node:os";
 import { listSetting, loadConfig } from "./config";
 
 describe("loadConfig", () => {
   test("given an empty environment, when the payment service loads its config, then it gets the local defaults", () => {
     expect(loadConfig("payment", {})).toEqual({
       service: "payment",
+      instance: "payment",
       host: "127.0.0.1",
       port: 3003,
       databaseUrl: "postgresql://payment_service:payment_service@127.0.0.1:5433/payment_service",
@@ -35,9 +37,11 @@ describe("loadConfig", () => {
       LOG_PRETTY: "true",
       TWO_PHASE_COMMIT_TOKEN: "a-secret-of-sixteen-chars",
       PARTICIPANT_PORT: "9100",
+      INSTANCE_NAME: "order-2",
     });
     expect(config).toEqual({
       service: "order",
+      instance: "order-2",
       host: "0.0.0.0",
       port: 8080,
       databaseUrl: "postgresql://u:p@db:5432/orders",
@@ -90,6 +94,21 @@ describe("the two-phase commit's participant API", () => {
 
   test("given a token shorter than 16 characters, then loading fails: the token is the API's only lock", () => {
     expect(() => loadConfig("user", { TWO_PHASE_COMMIT_TOKEN: "short" })).toThrow(/at least 16 characters/);
+  });
+});
+
+describe("an instance of a service", () => {
+  test("given INSTANCE_NAME, then it names this instance; without, the service's name does", () => {
+    expect(loadConfig("payment", { INSTANCE_NAME: "payment-3" }).instance).toBe("payment-3");
+    expect(loadConfig("payment", { INSTANCE_NAME: "" }).instance).toBe("payment");
+  });
+
+  test("given {hostname} in INSTANCE_NAME (compose replicas: the container's id), then it is this machine's name", () => {
+    expect(loadConfig("payment", { INSTANCE_NAME: "payment@{hostname}" }).instance).toBe(`payment@${hostname()}`);
+  });
+
+  test.each(["payment 2", "payment/2", "x".repeat(61)])("given INSTANCE_NAME=%j, then loading fails naming the setting", (name) => {
+    expect(() => loadConfig("payment", { INSTANCE_NAME: name })).toThrow(/INSTANCE_NAME must be/);
   });
 });
 

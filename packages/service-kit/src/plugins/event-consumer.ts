@@ -5,6 +5,8 @@ import type { Logger } from "pino";
 
 export interface EventConsumerOptions<Tx extends SqlTransaction> {
   service: ServiceName;
+  /** This instance's name, in the words of each rebalance (payment-2 now owns ...). */
+  member: string;
   db: TransactionRunner<Tx>;
   handlers: EventHandlers<Tx>;
   beforeCommit?: BeforeCommit<Tx>;
@@ -15,7 +17,7 @@ export interface EventConsumerOptions<Tx extends SqlTransaction> {
  * for (the saga map says which topic carries which type). Stopped first when the app closes.
  */
 export const eventConsumerPlugin = fp<EventConsumerOptions<SqlTransaction>>(
-  async (app, { service, db, handlers, beforeCommit }) => {
+  async (app, { service, member, db, handlers, beforeCommit }) => {
     const logger = app.log as Logger;
     const handled = eventTypes.filter((type: EventType) => handlers[type] !== undefined);
     const consumer = await startEventConsumer(
@@ -27,6 +29,7 @@ export const eventConsumerPlugin = fp<EventConsumerOptions<SqlTransaction>>(
         logger.fatal({ err: error }, "Kafka consumer crashed and will not restart; exiting");
         process.exit(1);
       },
+      { member },
     );
     app.addHook("onClose", () => consumer.stop());
   },
