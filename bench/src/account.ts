@@ -12,7 +12,8 @@ import { stopServices, type ServiceProcess } from "./services";
 import { round, sleep } from "./stats";
 
 // `BENCH_ACCOUNT=1 pnpm bench`: where the CPU of a quiet saga goes. After the warm-up, three
-// windows: the system idle for N seconds, M sagas one at a time, and a closed loop near the peak.
+// windows: the system idle for N seconds, M sagas one at a time, a closed loop near the peak, and
+// idle again.
 // For each: CPU of every process (and of each thread, by name), the Kafka requests the services
 // sent by API (their kafkajs clients count them: packages/messaging request-counts.ts), the SQL
 // statements each role ran (pg_stat_statements, which scripts/bench.mjs loads for such a run), the
@@ -145,9 +146,15 @@ export async function account(ctx: LoadContext, services: ServiceProcess[], brok
   phase(`account: closed loop, ${concurrency} in flight, ${peakSeconds} s`);
   // No warm-up inside the window: the window holds every saga of the loop, start to end.
   const peak = await measure("peak", async () => (await closedLoop(ctx, concurrency, 0, peakSeconds)).sagas);
+  // Idle once more: what the idle processes still do after the load (a JIT still compiling, say) shows against the first.
+  phase(`account: idle again for ${idleSeconds} s`);
+  const idleAfter = await measure("idle-after", async () => {
+    await sleep(idleSeconds * 1000);
+    return 0;
+  });
   await admin.end();
 
-  const windows = [idle, one, peak];
+  const windows = [idle, one, peak, idleAfter];
   if (settings.profile) {
     // The profiles are written as the services exit.
     await stopServices(services);
@@ -172,9 +179,10 @@ export async function account(ctx: LoadContext, services: ServiceProcess[], brok
   process.stdout.write(`\n${markdown}\nresults: ${relative(process.cwd(), out)}.json and .md\n`);
 }
 
-/** The three windows side by side: idle per second, the others per saga. */
+/** The windows side by side: idle per second, the others per saga. */
 export function accountMarkdown(windows: readonly Window[]): string {
-  const [idle, one, peak] = windows as [Window, Window, Window];
+  const [idle, one, peak, after] = windows as [Window, Window, Window, Window];
+  const afterPerSecond = (v: number | undefined) => (v ?? 0) / after.seconds;
   const perSecond = (v: number | undefined) => (v ?? 0) / idle.seconds;
   const perSaga = (w: Window, v: number | undefined) => (w.sagas > 0 ? (v ?? 0) / w.sagas : NaN);
   const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : "–");
@@ -187,24 +195,28 @@ export function accountMarkdown(windows: readonly Window[]): string {
   lines.push(
     `Idle ${fmt(idle.seconds)} s; ${one.sagas} sagas one at a time in ${fmt(one.seconds)} s (${fmt(secondsPerSaga * 1000, 0)} ms each, harness included); ` +
       `${peak.sagas} sagas at ${settings.account.concurrency} in flight in ${fmt(peak.seconds)} s (${fmt(peak.sagas / peak.seconds, 0)}/s). ` +
-      `Other programs' CPU: ${idle.otherCores}, ${one.otherCores}, ${peak.otherCores} cores.`,
+      `Other programs' CPU: ${idle.otherCores}, ${one.otherCores}, ${peak.otherCores}, ${after.otherCores} cores.`,
     "",
   );
 
   const cpuRows = keysOf((w) => w.cpuMs).map((k) => {
     const idleRate = perSecond(idle.cpuMs[k]);
-    return [k, fmt(idleRate), fmt(perSaga(one, one.cpuMs[k])), fmt(idleRate * secondsPerSaga), fmt(perSaga(peak, peak.cpuMs[k]))];
+    return [k, fmt(idleRate), fmt(perSaga(one, one.cpuMs[k])), fmt(idleRate * secondsPerSaga), fmt(perSaga(peak, peak.cpuMs[k])), fmt(afterPerSecond(after.cpuMs[k]))];
   });
   const total = (w: Window) => Object.values(w.cpuMs).reduce((a, b) => a + b, 0);
-  cpuRows.push(["**all**", fmt(perSecond(total(idle))), fmt(perSaga(one, total(one))), fmt(perSecond(total(idle)) * secondsPerSaga), fmt(perSaga(peak, total(peak)))]);
-  table("CPU by process (ms)", "| process | idle, per second | one at a time, per saga | of which idle time (idle rate × saga's wall time) | at the peak, per saga |", cpuRows);
+  cpuRows.push(["**all**", fmt(perSecond(total(idle))), fmt(perSaga(one, total(one))), fmt(perSecond(total(idle)) * secondsPerSaga), fmt(perSaga(peak, total(peak))), fmt(afterPerSecond(total(after)))]);
+  table(
+    "CPU by process (ms)",
+    "| process | idle, per second | one at a time, per saga | of which idle time (idle rate × saga's wall time) | at the peak, per saga | idle again, per second |",
+    cpuRows,
+  );
 
   const threadRows = keysOf((w) => w.threadMs)
-    .map((k) => [k, perSecond(idle.threadMs[k]), perSaga(one, one.threadMs[k]), perSaga(peak, peak.threadMs[k])] as const)
-    .filter(([, a, b, c]) => Math.max(a, b, c) >= 0.3)
+    .map((k) => [k, perSecond(idle.threadMs[k]), perSaga(one, one.threadMs[k]), perSaga(peak, peak.threadMs[k]), afterPerSecond(after.threadMs[k])] as const)
+    .filter(([, a, b, c, d]) => Math.max(a, b, c, d) >= 0.3)
     .sort((x, y) => y[2] - x[2])
-    .map(([k, a, b, c]) => [k, fmt(a), fmt(b), fmt(c)]);
-  table("CPU by thread, 0.3 ms or more (ms)", "| process thread | idle, per second | one at a time, per saga | at the peak, per saga |", threadRows);
+    .map(([k, a, b, c, d]) => [k, fmt(a), fmt(b), fmt(c), fmt(d)]);
+  table("CPU by thread, 0.3 ms or more (ms)", "| process thread | idle, per second | one at a time, per saga | at the peak, per saga | idle again, per second |", threadRows);
 
   // Kafka requests by client and API, summed over the four services.
   const byApi = (w: Window) => {
@@ -218,10 +230,10 @@ export function accountMarkdown(windows: readonly Window[]): string {
   const apis = windows.map(byApi);
   const kafkaRows = [...new Set(apis.flatMap((a) => Object.keys(a)))]
     .sort((x, y) => (apis[1]![y] ?? 0) - (apis[1]![x] ?? 0))
-    .map((k) => [k, fmt(perSecond(apis[0]![k]), 2), fmt(perSaga(one, apis[1]![k]), 2), fmt(perSaga(peak, apis[2]![k]), 3)]);
+    .map((k) => [k, fmt(perSecond(apis[0]![k]), 2), fmt(perSaga(one, apis[1]![k]), 2), fmt(perSaga(peak, apis[2]![k]), 3), fmt(afterPerSecond(apis[3]![k]), 2)]);
   const sum = (c: Counts) => Object.values(c).reduce((a, b) => a + b, 0);
-  kafkaRows.push(["**all**", fmt(perSecond(sum(apis[0]!)), 2), fmt(perSaga(one, sum(apis[1]!)), 2), fmt(perSaga(peak, sum(apis[2]!)), 3)]);
-  table("Kafka requests the four services sent (client, API)", "| request | idle, per second | one at a time, per saga | at the peak, per saga |", kafkaRows);
+  kafkaRows.push(["**all**", fmt(perSecond(sum(apis[0]!)), 2), fmt(perSaga(one, sum(apis[1]!)), 2), fmt(perSaga(peak, sum(apis[2]!)), 3), fmt(afterPerSecond(sum(apis[3]!)), 2)]);
+  table("Kafka requests the four services sent (client, API)", "| request | idle, per second | one at a time, per saga | at the peak, per saga | idle again, per second |", kafkaRows);
 
   // Statements by role, then the busiest ones one at a time.
   const byRole = (w: Window) => {
