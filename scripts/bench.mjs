@@ -26,6 +26,9 @@ const broker = environment.kafka;
 const brokers = environment.brokers;
 const postgres = databaseServer(environment);
 const pidsFile = join(root, ".local", "bench-logs", "pids.json");
+// BENCH_ACCOUNT=1 (bench/src/account.ts) counts statements with pg_stat_statements, which must be
+// loaded at server start: the bench cluster only, and only for such a run.
+const accounting = process.env.BENCH_ACCOUNT === "1";
 
 run(process.execPath, [join(root, "scripts", "build.mjs")]);
 run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "bench"]);
@@ -51,6 +54,10 @@ const forward = (signal) => {
 process.on("SIGINT", forward);
 process.on("SIGTERM", forward);
 
+if (accounting && against.comparing(args)) {
+  console.error("bench: BENCH_ACCOUNT=1 is one run of one build; it does not combine with --against or --against-node");
+  process.exit(2);
+}
 if (!against.comparing(args)) process.exit(await benchRun({ args: args.rest }));
 try {
   process.exit(await comparison(args));
@@ -69,7 +76,7 @@ async function benchRun({ args: mainArgs, env = {}, servicesRoot = root }) {
   let exitCode = 1;
   try {
     kafka("reset", broker);
-    postgres.start();
+    postgres.start(accounting ? [["shared_preload_libraries", "pg_stat_statements"]] : []);
     await prepareDatabases(postgres.adminUrl, { prefix: environment.dbPrefix, fresh: true });
     kafka("start", broker);
     if (interrupted) throw new Error("interrupted");

@@ -8,7 +8,9 @@ import { models, type Model } from "./saga-counts";
 // off). Finer: BENCH_FLOOR_HOPS, BENCH_FLOOR_BATCH_MESSAGES, BENCH_FLOOR_PG_TX, BENCH_LIGHT_HAPPY,
 // BENCH_LIGHT_COMPENSATION, BENCH_STEP_SECONDS (closed loop), BENCH_OPEN_SECONDS, BENCH_FLOOR_HTTP;
 // BENCH_MODELS (the transaction models measured, all three by default); BENCH_PROFILE=1
-// takes V8 CPU profiles of the services. PG_ADMIN_URL (a superuser's URL) runs it on that server
+// takes V8 CPU profiles of the services. BENCH_ACCOUNT=1 is the account of a quiet saga instead
+// (account.ts): BENCH_ACCOUNT_IDLE_SECONDS, BENCH_ACCOUNT_SAGAS, BENCH_ACCOUNT_CONCURRENCY and
+// BENCH_ACCOUNT_PEAK_SECONDS size its three windows; BENCH_ACCOUNT_JFR=0 records no JFR. PG_ADMIN_URL (a superuser's URL) runs it on that server
 // instead of the bench's own Postgres cluster. BENCH_SERVICES_ROOT, BENCH_SERVICES_NODE,
 // BENCH_SERVICES_COMMIT and BENCH_RESULTS_FILE are set by `pnpm bench --against` (below).
 
@@ -74,7 +76,23 @@ export const settings = {
    * The transaction models measured, one after the other on the same services (BENCH_MODELS, comma-separated;
    * all three by default). The choreography is always first: the headline figures, the open loop and the soak are its.
    */
-  models: modelsOf(env.BENCH_MODELS),
+  models: env.BENCH_ACCOUNT === "1" ? modelsOf("choreography") : modelsOf(env.BENCH_MODELS),
+  /**
+   * BENCH_ACCOUNT=1: after the warm-up, the system idle, then one saga at a time, then a closed
+   * loop near the peak, each window accounted for by process, thread, Kafka request, SQL statement
+   * and (broker) JFR sample; the rest of the run is left out.
+   */
+  account: {
+    on: env.BENCH_ACCOUNT === "1",
+    idleSeconds: num("BENCH_ACCOUNT_IDLE_SECONDS", 30),
+    sagas: num("BENCH_ACCOUNT_SAGAS", 100),
+    concurrency: num("BENCH_ACCOUNT_CONCURRENCY", 128),
+    peakSeconds: num("BENCH_ACCOUNT_PEAK_SECONDS", 10),
+    /** BENCH_ACCOUNT_JFR=0: no JFR recording of the broker (its own threads and instrumented code cost the broker CPU). */
+    jfr: env.BENCH_ACCOUNT_JFR !== "0",
+    /** Where the services write their Kafka request counts (KAFKA_COUNT_REQUESTS, packages/messaging request-counts.ts). */
+    countsDir: join(root, ".local", "bench-account"),
+  },
   /** The participant APIs' token for this run's services (the two-phase commit's coordinator and participants). */
   twoPhaseCommitToken: randomBytes(16).toString("hex"),
   /** Enough that no two orders in flight (at most 256) share a user: a two-phase commit holds its user's row until phase two. */

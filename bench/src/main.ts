@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { cpus, release, totalmem } from "node:os";
 import { dirname, join, relative } from "node:path";
+import { account } from "./account";
 import { ResilientClient } from "./db";
 import { breakdownOf, describeBreakdown } from "./breakdown";
 import { root, settings, superuserUrlOf } from "./config";
@@ -192,6 +193,10 @@ async function main() {
     const idleUsage = Resources.usage(idleBefore, await resources.snapshot());
     const idleCores = Object.fromEntries(Object.entries(idleUsage.cpuSeconds).map(([k, v]) => [k, round(v / idleUsage.wallSeconds, 3)]));
     endPhase("warm-up + idle");
+    if (settings.account.on) {
+      await account(ctx, services, brokerPid);
+      return;
+    }
 
     // Between phases: let the work of the last one (timeline steps, closing events) finish first.
     const idleTotal = Object.values(idleCores).reduce((a, b) => a + b, 0);

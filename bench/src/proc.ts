@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 // CPU and memory of processes from /proc (Linux only).
 
@@ -66,4 +66,30 @@ export function readPidFile(path: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU seconds of each of a process's threads, summed by name with the digits taken out (the JVM's
+ * "data-plane-kafka-network-thread-1-…" and V8's "V8Worker" pools each become one line). Names are
+ * the kernel's, cut to 15 characters.
+ */
+export function threadCpuOf(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).replace(/\d+/g, "N");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / clockTicks();
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
 }

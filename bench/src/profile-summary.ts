@@ -14,6 +14,15 @@ interface Profile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
+  /** µs of the monotonic clock, as process.hrtime's. */
+  startTime: number;
+  endTime: number;
+}
+
+/** A stretch of a run in µs of the monotonic clock (process.hrtime.bigint() / 1000). */
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
 }
 
 function categoryOf(url: string, functionName: string): string {
@@ -30,7 +39,8 @@ function categoryOf(url: string, functionName: string): string {
 
 const isOwnCode = (category: string) => !category.startsWith("(") && category !== "node (built-in modules)";
 
-export function summarizeProfile(file: string): {
+/** Where the CPU went, over the whole profile or only the samples inside `window`. */
+export function summarizeProfile(file: string, window?: ProfileWindow): {
   totalMs: number;
   byCategory: [string, number][];
   /** Native, V8 and Node built-in time charged to the nearest package up the stack that called it. */
@@ -51,7 +61,10 @@ export function summarizeProfile(file: string): {
   };
   const callers = new Map<string, number>();
   const self = new Map<number, number>();
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (window && (at < window.fromUs || at >= window.toUs)) return;
     self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
   });
   const categories = new Map<string, number>();

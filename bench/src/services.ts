@@ -41,6 +41,8 @@ async function startOne(name: ServiceName): Promise<ServiceProcess> {
       // The two-phase commit: each participant's API 100 above its port (the services' default), the coordinator told where.
       TWO_PHASE_COMMIT_TOKEN: settings.twoPhaseCommitToken,
       PARTICIPANT_URLS: participants.map((p) => `${p}=http://127.0.0.1:${settings.ports[p] + 100}`).join(","),
+      // The account (BENCH_ACCOUNT=1): Kafka requests counted, written on SIGUSR2.
+      ...(settings.account.on ? { KAFKA_COUNT_REQUESTS: settings.account.countsDir } : {}),
     },
     stdio: ["ignore", log, log],
   });

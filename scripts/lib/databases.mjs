@@ -30,7 +30,7 @@ export function databaseServer(environment) {
       return cluster.adminUrl;
     },
     describe: `its own cluster on 127.0.0.1:${environment.postgresPort}`,
-    start: () => cluster.start(),
+    start: (extra) => cluster.start(extra),
     stop: () => cluster.stop(),
   };
 }

@@ -158,12 +158,15 @@ export function postgresCluster({ name, port }) {
       }
       return true;
     },
-    /** Starts it (after initdb on first use); does nothing if it already runs. Returns whether it started it. */
-    start() {
+    /**
+     * Starts it (after initdb on first use); does nothing if it already runs. Returns whether it
+     * started it. `extra` settings ([name, value] pairs) apply to this start only.
+     */
+    start(extra = []) {
       if (cluster.pid()) return false;
       const created = cluster.initialise();
       const { pgCtl } = binaries();
-      const settings = projectSettings().map(([k, v]) => `-c ${k}=${v}`);
+      const settings = [...projectSettings(), ...extra].map(([k, v]) => `-c ${k}=${v}`);
       // Loopback only, no Unix socket (its path length and directory differ per machine).
       const options = [`-p ${port}`, "-c listen_addresses=127.0.0.1", "-c unix_socket_directories=", ...settings].join(" ");
       if (isRoot() && existsSync(logFile)) chownSync(logFile, owner().uid, owner().gid);

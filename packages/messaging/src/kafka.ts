@@ -1,5 +1,6 @@
 import { Kafka, logLevel, Partitioners, type IHeaders, type LogEntry, type Producer } from "kafkajs";
 import type { Logger } from "pino";
+import { countRequests } from "./request-counts";
 
 const pinoLevel: Record<number, "error" | "warn" | "info" | "debug"> = {
   [logLevel.ERROR]: "error",
@@ -11,7 +12,7 @@ const pinoLevel: Record<number, "error" | "warn" | "info" | "debug"> = {
 /** A kafkajs client whose logs go to the service's pino logger. */
 export function createKafka(options: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
   const log = options.logger.child({ component: "kafkajs" });
-  return new Kafka({
+  const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
     // kafkajs logs each reconnect attempt as an error; keep those at warn so real errors stand out.
@@ -26,6 +27,7 @@ export function createKafka(options: { clientId: string; brokers: string[]; logg
       },
     retry: { initialRetryTime: 100, retries: 10 },
   });
+  return countRequests(kafka);
 }
 
 /**
