@@ -1,6 +1,6 @@
 // `pnpm start`: the whole system on this machine, without Docker. Checks that nothing holds its
 // ports, builds, starts its own Postgres cluster (data kept in .local/postgres across runs) and
-// a Kafka broker (jars from Maven Central), prepares the four databases, creates the topics and
+// a Kafka broker (jars from Maven Central; three nodes with --cluster), prepares the four databases, creates the topics and
 // runs the four services with readable logs, and the viewer (the live page, on :3000).
 //
 // It stops everything it started, in order (services, then Kafka, then Postgres), and nothing
@@ -11,11 +11,13 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { databaseServer, prepareDatabases } from "./lib/databases.mjs";
-import { environments, portIn } from "./lib/environments.mjs";
+import { clustered, environments, portIn } from "./lib/environments.mjs";
 import { describeHolder, portHolder } from "./lib/ports.mjs";
 import { root, servicePorts, services } from "./lib/run.mjs";
 
-const environment = environments.start;
+// `--cluster`: Kafka as a cluster of three nodes (scripts/kafka.sh, KAFKA_NODES=3), not one broker.
+const cluster = process.argv.includes("--cluster");
+const environment = cluster ? clustered(environments.start) : environments.start;
 const portOf = (service) => portIn(environment, servicePorts[service]);
 // The two-phase commit's participant APIs: 100 above each participant's port, on loopback, and
 // a secret of this run's that only the coordinator (the order service) is given besides them.
@@ -81,8 +83,10 @@ async function refuseIfTaken() {
     ...services.map((s) => [portOf(s), `the ${s} service`]),
     ...participants.map((s) => [participantPortOf(s), `the ${s} service's participant API (two-phase commit)`]),
     [viewerPort, "the viewer"],
-    [Number(environment.kafka.KAFKA_PORT), "Kafka"],
-    [Number(environment.kafka.KAFKA_CONTROLLER_PORT), "Kafka's controller"],
+    ...environment.kafkaNodes.flatMap(({ node, port, controllerPort }) => {
+      const which = cluster ? ` node ${node}` : "";
+      return [[port, `Kafka${which}`], [controllerPort, `Kafka${which}'s controller`]];
+    }),
     ...(postgres.own ? [[environment.postgresPort, "Postgres"]] : []),
   ];
   const taken = [];
@@ -161,4 +165,4 @@ started.push({
   },
 });
 const listening = [...services.map((s) => `${s} :${portOf(s)}`), `viewer http://localhost:${viewerPort}`].join(", ");
-console.log(`\nsaga-shop is starting: ${listening}; Postgres: ${postgres.describe}; Kafka 127.0.0.1:${environment.kafka.KAFKA_PORT} (Ctrl-C stops all)\n`);
+console.log(`\nsaga-shop is starting: ${listening}; Postgres: ${postgres.describe}; Kafka ${cluster ? `cluster ${environment.brokers}` : environment.brokers} (Ctrl-C stops all)\n`);
