@@ -27,6 +27,10 @@ START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
 NODES="${KAFKA_NODES:-1}"
 [[ "$NODES" =~ ^[1-9]$ ]] || { echo "kafka.sh: KAFKA_NODES must be 1 to 9, got $NODES" >&2; exit 2; }
 LIB="$ROOT/.local/kafka-lib"
+# The JVM heap (unless KAFKA_HEAP_OPTS): a cluster's nodes get less than the one broker, so that
+# three fit beside the services on a small machine (compose uses the same: e2e/compose.unit.spec.ts).
+SINGLE_HEAP="-Xmx512m"
+NODE_HEAP="-Xms128m -Xmx320m"
 
 # The node the commands below act on: "single" (the one broker, in KAFKA_DIR itself, as always)
 # or a cluster node's number (in KAFKA_DIR/node-N). Sets its ports, dir, pid file and log.
@@ -228,8 +232,7 @@ launch() {
     java -cp "$LIB/*" kafka.tools.StorageTool format -t "$cluster_id" \
       -c "$NODE_DIR/server.properties" >>"$LOG" 2>&1 || { tail -n 20 "$LOG" >&2; die "storage format failed ($NAME)"; }
   fi
-  # Three JVMs must fit on a small machine, so a cluster's nodes get a smaller heap by default.
-  local heap="${KAFKA_HEAP_OPTS:-$([[ "$NODE" == single ]] && echo -Xmx512m || echo -Xms128m -Xmx320m)}"
+  local heap="${KAFKA_HEAP_OPTS:-$([[ "$NODE" == single ]] && echo "$SINGLE_HEAP" || echo "$NODE_HEAP")}"
   # setsid + nohup + no stdin: the broker must survive the shell (and CI step) that started it.
   # In a non-interactive shell the background job is no process-group leader, so setsid
   # execs java in place and $! is the broker's own pid.
