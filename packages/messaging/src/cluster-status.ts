@@ -22,16 +22,18 @@ export interface ClusterStatus {
   groups: GroupReport[];
 }
 
-export async function readClusterStatus(kafka: Kafka, brokers: string[]): Promise<ClusterStatus> {
+/** The four services' consumer groups, with the topics each follows (the saga map). */
+export const serviceGroups = () => serviceNames.map((service) => ({ groupId: consumerGroupOf(service), topics: topicsFollowedBy(service) }));
+
+/** Reads the cluster through `kafka`; `brokers` are asked for the quorum (the same list, as text). */
+export async function readClusterStatus(kafka: Kafka, brokers: string[], groups = serviceGroups()): Promise<ClusterStatus> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const cluster = await admin.describeCluster();
     const { topics } = await admin.fetchTopicMetadata({ topics: sagaTopics() });
     const inspector = await createKafkaInspector(kafka);
-    const groups = await inspector
-      .groups(serviceNames.map((service) => ({ groupId: consumerGroupOf(service), topics: topicsFollowedBy(service) })))
-      .finally(() => inspector.close());
+    const groupReports = await inspector.groups(groups).finally(() => inspector.close());
     return {
       brokers: cluster.brokers.map(({ nodeId, host, port }) => ({ nodeId, host, port })).sort((a, b) => a.nodeId - b.nodeId),
       quorum: await describeQuorum(brokers),
@@ -41,7 +43,7 @@ export async function readClusterStatus(kafka: Kafka, brokers: string[]): Promis
           .map(({ partitionId, leader, replicas, isr }) => ({ partition: partitionId, leader, replicas, isr }))
           .sort((a, b) => a.partition - b.partition),
       })),
-      groups,
+      groups: groupReports,
     };
   } finally {
     await admin.disconnect();
