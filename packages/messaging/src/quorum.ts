@@ -80,9 +80,14 @@ export function parseDescribeQuorumResponse(response: Buffer): QuorumStatus {
       skip(readUvarint());
     }
   };
-  const i16 = () => ((at += 2), response.readInt16BE(at - 2));
-  const i32 = () => ((at += 4), response.readInt32BE(at - 4));
-  const i64 = () => ((at += 8), Number(response.readBigInt64BE(at - 8)));
+  const fixed = <T>(bytes: number, read: (offset: number) => T): T => {
+    const value = read(at);
+    skip(bytes);
+    return value;
+  };
+  const i16 = () => fixed(2, (o) => response.readInt16BE(o));
+  const i32 = () => fixed(4, (o) => response.readInt32BE(o));
+  const i64 = () => fixed(8, (o) => Number(response.readBigInt64BE(o)));
   const replicas = () => {
     const list: QuorumStatus["voters"] = [];
     for (let n = readUvarint() - 1; n > 0; n--) {
