@@ -19,8 +19,10 @@ if (chaosEnv.kafka.KAFKA_NODES !== "3" || chaosEnv.brokers.length !== 3) {
 
 /** scripts/kafka.sh start-node | stop-node (SIGTERM) | kill-node (SIGKILL) <node>, on the chaos cluster's dir. */
 export async function kafkaNode(verb: "start-node" | "stop-node" | "kill-node", node: number): Promise<void> {
-  const env = { ...process.env, ...chaosEnv.kafka };
-  await run("bash", [join(root, "scripts", "kafka.sh"), verb, String(node)], { env, cwd: root, timeout: 120_000 });
+  // A node that was down catches up on every partition before it answers; on a busy machine that
+  // takes longer than a first start (kafka.sh's 60 s).
+  const env = { ...process.env, ...chaosEnv.kafka, KAFKA_START_TIMEOUT: "240" };
+  await run("bash", [join(root, "scripts", "kafka.sh"), verb, String(node)], { env, cwd: root, timeout: 300_000 });
 }
 
 /** Per node id: how many saga partitions it leads now. */
