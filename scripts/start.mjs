@@ -1,7 +1,8 @@
 // `pnpm start`: the whole system on this machine, without Docker. Checks that nothing holds its
 // ports, builds, starts its own Postgres cluster (data kept in .local/postgres across runs) and
-// a Kafka broker (jars from Maven Central; three nodes with --cluster), prepares the four databases, creates the topics and
-// runs the four services with readable logs, and the viewer (the live page, on :3000).
+// a Kafka broker (jars from Maven Central; a cluster of three nodes with --cluster), prepares the
+// four databases, creates the topics and runs the four services with readable logs, and the
+// viewer (the live page, on :3000).
 //
 // It stops everything it started, in order (services, then Kafka, then Postgres), and nothing
 // else, on Ctrl-C, SIGTERM or SIGHUP to this process, or when the process that started it dies
