@@ -6,7 +6,7 @@ import { chaosEnv, progress, seededRandom, writeFigures } from "./support/env";
 import { sagaTopicList, groups, messageCount, readTopics, resetToEarliest, topicOffsets, withAdmin } from "./support/kafka";
 import { createUsers, models, placeReliably, planOrders, pool, scenarios, waitUntilSettled, type PlacementStats, type PlannedOrder, type Users } from "./support/orders";
 import { Fleet } from "./support/processes";
-import { verifyOrders, type Verdict } from "./support/verify";
+import { verdictFigures, verifyOrders, type Verdict } from "./support/verify";
 
 // 1-3 and 7 of "prove it loses nothing": hundreds of orders in the three transaction models while every service is SIGKILLed,
 // the broker and the database restarted; then every order checked; then a second payment
@@ -92,12 +92,7 @@ test("every order is terminal and ended exactly as its scenario dictates; nothin
   expect(crashFinished).toBe(true);
   verdict = await verifyOrders(orders, users);
   Object.assign(figures, {
-    ordersTerminal: verdict.terminal,
-    lost: verdict.lost.length,
-    duplicatedEffects: verdict.duplicated.length,
-    wrongOutcomes: verdict.wrong.length,
-    creditMismatches: verdict.creditMismatches.length,
-    bookkeepingProblems: verdict.processing.length,
+    ...verdictFigures(verdict),
     eventsOnTopics: verdict.eventsOnTopics,
     republishedAfterCrashes: verdict.republished,
     processedEvents: verdict.processedEvents,

@@ -59,6 +59,13 @@ function volumes(service: any): Array<{ source: string; target: string }> {
   });
 }
 
+/** A heap scripts/kafka.sh gives its brokers: SINGLE_HEAP (the one broker) or NODE_HEAP (a cluster's node). */
+function localHeap(name: "SINGLE_HEAP" | "NODE_HEAP"): string {
+  const heap = new RegExp(`^${name}="([^"]+)"$`, "m").exec(read("scripts/kafka.sh"))?.[1];
+  if (!heap) throw new Error(`scripts/kafka.sh sets no ${name}`);
+  return heap;
+}
+
 const hasHealthcheck = (service: any) =>
   Array.isArray(service.healthcheck?.test) && service.healthcheck.test[0] !== "NONE" && service.healthcheck.disable !== true;
 
@@ -172,9 +179,7 @@ describe("docker-compose.yml: kafka", () => {
   });
 
   test("has the local broker's heap (scripts/kafka.sh)", () => {
-    const local = /java\s+(-Xmx\S+)/.exec(read("scripts/kafka.sh"))?.[1];
-    expect(local).toBeDefined();
-    expect(env(kafka).KAFKA_HEAP_OPTS).toBe(local);
+    expect(env(kafka).KAFKA_HEAP_OPTS).toBe(localHeap("SINGLE_HEAP"));
   });
 
   test("containers and kafka-init use an address the broker advertises (or clients get lost)", () => {
@@ -566,6 +571,67 @@ describe("Dockerfile", () => {
   });
 });
 
+describe("docker-compose.cluster.yml: Kafka as three nodes, over docker-compose.yml", () => {
+  const override = parse(read("docker-compose.cluster.yml"), { merge: true }) as { services: Record<string, any> };
+  // Compose's merge, for what the override uses: environment and depends_on merged by key,
+  // volumes by their target path, anything else replaced.
+  const merged: Record<string, any> = { ...services };
+  for (const [name, changes] of Object.entries(override.services)) {
+    const base = services[name] ?? {};
+    const byTarget = new Map([...volumes(base), ...volumes(changes)].map((v) => [v.target, v]));
+    merged[name] = {
+      ...base,
+      ...changes,
+      environment: { ...env(base), ...env(changes) },
+      depends_on: { ...(base.depends_on ?? {}), ...(changes.depends_on ?? {}) },
+      volumes: [...byTarget.values()],
+    };
+  }
+  const nodes = ["kafka", "kafka-2", "kafka-3"].map((name) => ({ name, ...merged[name], env: env(merged[name]) }));
+
+  test("three combined broker+controller nodes of one cluster, one quorum of the three, the base broker's image", () => {
+    expect(nodes.map((n) => n.env.KAFKA_NODE_ID)).toEqual(["1", "2", "3"]);
+    for (const node of nodes) {
+      expect(node.image).toBe(services.kafka.image);
+      expect(node.env.KAFKA_PROCESS_ROLES).toBe("broker,controller");
+      expect(node.env.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe("1@kafka:9093,2@kafka-2:9093,3@kafka-3:9093");
+      expect(hasHealthcheck(node)).toBe(true);
+    }
+    expect(new Set(nodes.map((n) => n.env.CLUSTER_ID)).size).toBe(1);
+    expect(nodes[0]!.env.CLUSTER_ID).not.toBe(env(services.kafka).CLUSTER_ID);
+  });
+
+  test("replicated as the notes say: RF 3, min.insync.replicas 2, no unclean leader election, internal topics too", () => {
+    for (const { env: e } of nodes) {
+      expect([e.KAFKA_DEFAULT_REPLICATION_FACTOR, e.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR, e.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR]).toEqual(["3", "3", "3"]);
+      expect([e.KAFKA_MIN_INSYNC_REPLICAS, e.KAFKA_TRANSACTION_STATE_LOG_MIN_ISR]).toEqual(["2", "2"]);
+      expect(e.KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE).toBe("false");
+      expect(e.KAFKA_AUTO_CREATE_TOPICS_ENABLE).toBe("false");
+    }
+  });
+
+  test("each node has the local cluster node's heap (scripts/kafka.sh) and a data volume of its own", () => {
+    for (const node of nodes) expect(node.env.KAFKA_HEAP_OPTS).toBe(localHeap("NODE_HEAP"));
+    const data = nodes.map((n) => volumes(n).find((v) => v.target === "/var/lib/kafka/data")?.source);
+    expect(new Set(data).size).toBe(3);
+    expect(data).not.toContain(volumes(services.kafka).find((v) => v.target === "/var/lib/kafka/data")?.source);
+    for (const source of data) expect(Object.keys((override as any).volumes ?? {})).toContain(source);
+  });
+
+  test("on the host 127.0.0.1:9092, 9094, 9096, each advertised as it is published", () => {
+    expect(nodes.map((n) => ports(n).map((p) => `${p.hostIp}:${p.published}:${p.target}`))).toEqual([["127.0.0.1:9092:9092"], ["127.0.0.1:9094:9094"], ["127.0.0.1:9096:9096"]]);
+    expect(nodes.map((n) => n.env.KAFKA_ADVERTISED_LISTENERS)).toEqual(
+      nodes.map((n, i) => `INTERNAL://${n.name}:19092,HOST://localhost:${9092 + 2 * i}`),
+    );
+  });
+
+  test("every container of the image (the scale profile's replicas too) knows all three brokers, and the topics wait for all three", () => {
+    const internal = nodes.map((n) => `${n.name}:19092`);
+    for (const name of [...IMAGE_USERS, ...APP_NAMES.map((n) => `${n}-replica`)]) expect({ name, brokers: env(merged[name]).KAFKA_BROKERS!.split(",") }).toEqual({ name, brokers: internal });
+    expect(dependsOn(merged["kafka-init"])).toEqual({ kafka: "service_healthy", "kafka-2": "service_healthy", "kafka-3": "service_healthy" });
+  });
+});
+
 // Compose's own validation (schema, merge keys, conditions), when the tool is installed.
 const composeCli = spawnSync("docker-compose", ["version"], { encoding: "utf8" });
 const haveCompose = !composeCli.error && composeCli.status === 0;
@@ -580,6 +646,12 @@ if (!haveCompose) {
 
 (haveCompose ? test : test.skip)("docker-compose config -q accepts the file with the scale profile on", () => {
   const result = spawnSync("docker-compose", ["-f", "docker-compose.yml", "--profile", "scale", "config", "-q"], { cwd: root, encoding: "utf8" });
+  expect(result.stderr).toBe("");
+  expect(result.status).toBe(0);
+}, 60_000);
+
+(haveCompose ? test : test.skip)("docker-compose config -q accepts the file with the cluster override", () => {
+  const result = spawnSync("docker-compose", ["-f", "docker-compose.yml", "-f", "docker-compose.cluster.yml", "config", "-q"], { cwd: root, encoding: "utf8" });
   expect(result.stderr).toBe("");
   expect(result.status).toBe(0);
 }, 60_000);

@@ -3,12 +3,15 @@
 // own (35433, .local/postgres-chaos, fresh each run) and service ports 5001-5004, so it can kill,
 // restart and flood things without touching a running `pnpm start` (3001-3004) or `pnpm test`
 // (4001-4004, broker 19092), or any other Postgres on the machine.
+// Then its cluster part (chaos/cluster.chaos.spec.ts) on a Kafka cluster of three of its own
+// (39092/39094/39096, controllers one above each, .local/kafka-chaos/node-N) and a fresh Postgres
+// cluster again: CHAOS_CLUSTER=0 leaves it out, CHAOS_CLUSTER=only runs just it.
 // It prints its figures at the end and writes them to results/chaos-summary.json.
 // Extra arguments go to jest, e.g. `pnpm test:chaos -t poison`. CHAOS_SEED=<n> replays a run's plan.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { environments } from "./lib/environments.mjs";
+import { clustered, environments } from "./lib/environments.mjs";
 import { jest, withInfrastructure } from "./lib/infrastructure.mjs";
 import { root, run } from "./lib/run.mjs";
 
@@ -17,6 +20,16 @@ const environment = environments.chaos;
 const resultsDir = join(root, "results");
 const partsDir = join(resultsDir, "chaos");
 const seed = process.env.CHAOS_SEED ?? String(Date.now() % 1_000_000);
+const clusterPart = process.env.CHAOS_CLUSTER ?? "1";
+if (!["0", "1", "only"].includes(clusterPart)) {
+  console.error(`CHAOS_CLUSTER must be 0 (leave the cluster part out), 1 (run it too, the default) or only, got "${clusterPart}"`);
+  process.exit(1);
+}
+// The parts on one broker, and the cluster part, each chosen by its file.
+const specs = readdirSync(join(root, "chaos")).filter((f) => f.endsWith(".chaos.spec.ts"));
+const only = (files) => ["--testPathPatterns", `chaos/(${files.map((f) => f.replaceAll(".", "\\.")).join("|")})$`];
+const singleBrokerSpecs = only(specs.filter((f) => f !== "cluster.chaos.spec.ts"));
+const clusterSpecs = only(["cluster.chaos.spec.ts"]);
 
 // Ctrl-C reaches jest and the services too; staying alive here lets the broker be stopped.
 process.on("SIGINT", () => console.error("\nchaos: interrupted; cleaning up"));
@@ -25,10 +38,9 @@ run(process.execPath, [join(root, "scripts", "build.mjs")]);
 run(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.tests.json"]);
 rmSync(join(root, ".local", "chaos-logs"), { recursive: true, force: true });
 rmSync(partsDir, { recursive: true, force: true });
-let exitCode = 1;
-try {
-  // A cluster of its own, fresh each run: the suite kills its postmaster, so nothing of another run may linger.
-  await withInfrastructure(environment, { freshCluster: true }, (env, postgres) => {
+/** One part: the suite's files `files` on `infrastructure` (a cluster of Postgres of its own, fresh: the suite kills its postmaster). */
+const runPart = (infrastructure, files) =>
+  withInfrastructure(infrastructure, { freshCluster: true }, (env, postgres) => {
     if (!postgres.own) console.log("chaos: PG_ADMIN_URL is set, so the Postgres restart and crash are left out (the suite only disrupts a cluster of its own)");
     const suiteEnv = {
       ...env,
@@ -37,9 +49,17 @@ try {
       TEST_LOG_DIR: "chaos-logs",
       CHAOS_SEED: seed,
     };
-    jest(["chaos"], process.argv.slice(2), suiteEnv);
-    exitCode = 0;
+    jest(["chaos"], [...files, ...process.argv.slice(2)], suiteEnv);
   });
+
+let exitCode = 1;
+try {
+  if (clusterPart !== "only") await runPart(environment, singleBrokerSpecs);
+  if (clusterPart !== "0") {
+    console.log("\nchaos: the cluster part, on a Kafka cluster of three nodes");
+    await runPart(clustered(environment), clusterSpecs);
+  }
+  exitCode = 0;
 } catch (error) {
   console.error(error.message);
 }
@@ -48,7 +68,7 @@ try {
 const parts = existsSync(partsDir)
   ? Object.fromEntries(readdirSync(partsDir).filter((f) => f.endsWith(".json")).map((f) => [f.replace(/\.json$/, ""), JSON.parse(readFileSync(join(partsDir, f), "utf8"))]))
   : {};
-const { crash = {}, poison = {}, "bad-input": bad = {} } = parts;
+const { crash = {}, poison = {}, "bad-input": bad = {}, cluster = {} } = parts;
 const sum = (...xs) => (xs.some((x) => x === undefined) ? undefined : xs.reduce((a, b) => a + b, 0));
 const summary = {
   date: new Date().toISOString(),
@@ -120,6 +140,10 @@ const rows = [
   ["  exits they chose (could not start, ...)", summary.chosenExits],
   ["time to settle after the last disruption", summary.settleSeconds === undefined ? undefined : `${summary.settleSeconds} s`],
   ["2 payment instances: duplicate publishes", summary.secondInstanceDuplicatePublishes],
+  ["cluster of three: orders placed / terminal", cluster.ordersPlaced === undefined ? undefined : `${cluster.ordersPlaced} / ${cluster.ordersTerminal}`],
+  ["  lost / duplicated / wrong", cluster.lost === undefined ? undefined : `${cluster.lost} / ${cluster.duplicatedEffects} / ${cluster.wrongOutcomes}`],
+  ["  longest gap between completions, no fault", cluster.calmLongestGapSeconds === undefined ? undefined : `${cluster.calmLongestGapSeconds} s`],
+  ...(cluster.stalls ?? []).map((s) => [`  ${s.fault}`, `sagas stalled ${s.longestGapSeconds} s at most (the fault took ${s.seconds} s)`]),
   ["whole run", `${summary.totalSeconds} s`],
 ];
 const width = Math.max(...rows.map(([label]) => label.length));

@@ -1,7 +1,8 @@
 // `pnpm start`: the whole system on this machine, without Docker. Checks that nothing holds its
 // ports, builds, starts its own Postgres cluster (data kept in .local/postgres across runs) and
-// a Kafka broker (jars from Maven Central), prepares the four databases, creates the topics and
-// runs the four services with readable logs, and the viewer (the live page, on :3000).
+// a Kafka broker (jars from Maven Central; a cluster of three nodes with --cluster), prepares the
+// four databases, creates the topics and runs the four services with readable logs, and the
+// viewer (the live page, on :3000).
 //
 // It stops everything it started, in order (services, then Kafka, then Postgres), and nothing
 // else, on Ctrl-C, SIGTERM or SIGHUP to this process, or when the process that started it dies
@@ -13,16 +14,18 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { databaseServer, prepareDatabases } from "./lib/databases.mjs";
-import { environments, portIn } from "./lib/environments.mjs";
+import { clustered, environments, portIn } from "./lib/environments.mjs";
 import { instanceOf, instancesFromArgs, withoutInstances } from "./lib/instances.mjs";
 import { describeHolder, portHolder } from "./lib/ports.mjs";
 import { root, servicePorts, services } from "./lib/run.mjs";
 
+// `--cluster`: Kafka as a cluster of three nodes (scripts/kafka.sh, KAFKA_NODES=3), not one broker.
+const cluster = process.argv.includes("--cluster");
 let counts;
 try {
   counts = instancesFromArgs(process.argv.slice(2), services);
-  const unknown = withoutInstances(process.argv.slice(2));
-  if (unknown.length) throw new Error(`pnpm start takes only --instances service=count,...; got ${unknown.join(" ")}`);
+  const unknown = withoutInstances(process.argv.slice(2)).filter((a) => a !== "--cluster");
+  if (unknown.length) throw new Error(`pnpm start takes only --instances service=count,... and --cluster; got ${unknown.join(" ")}`);
 } catch (error) {
   console.error(error.message);
   process.exit(1);
@@ -30,7 +33,7 @@ try {
 /** Every process of every service: one each, unless --instances asks for more. */
 const instances = services.flatMap((service) => Array.from({ length: counts[service] }, (_, i) => ({ service, k: i + 1, ...instanceOf(service, i + 1, counts[service]) })));
 
-const environment = environments.start;
+const environment = cluster ? clustered(environments.start) : environments.start;
 const portOf = (service, portOffset = 0) => portIn(environment, servicePorts[service]) + portOffset;
 // The two-phase commit's participant APIs: 100 above each participant's port, on loopback, and
 // a secret of this run's that only the coordinator (the order service) is given besides them.
@@ -101,8 +104,10 @@ async function refuseIfTaken() {
       .filter(({ service }) => participants.includes(service))
       .map(({ service, name, portOffset }) => [participantPortOf(service, portOffset), `the ${service} service's participant API (two-phase commit, ${name})`]),
     [viewerPort, "the viewer"],
-    [Number(environment.kafka.KAFKA_PORT), "Kafka"],
-    [Number(environment.kafka.KAFKA_CONTROLLER_PORT), "Kafka's controller"],
+    ...environment.kafkaNodes.flatMap(({ node, port, controllerPort }) => {
+      const which = cluster ? ` node ${node}` : "";
+      return [[port, `Kafka${which}`], [controllerPort, `Kafka${which}'s controller`]];
+    }),
     ...(postgres.own ? [[environment.postgresPort, "Postgres"]] : []),
   ];
   const taken = [];
@@ -191,4 +196,4 @@ started.push({
   },
 });
 const listening = [...instances.map(({ service, name, portOffset }) => `${name} :${portOf(service, portOffset)}`), `viewer http://localhost:${viewerPort}`].join(", ");
-console.log(`\nsaga-shop is starting: ${listening}; Postgres: ${postgres.describe}; Kafka 127.0.0.1:${environment.kafka.KAFKA_PORT} (Ctrl-C stops all)\n`);
+console.log(`\nsaga-shop is starting: ${listening}; Postgres: ${postgres.describe}; Kafka ${cluster ? `cluster ${environment.brokers}` : environment.brokers} (Ctrl-C stops all)\n`);

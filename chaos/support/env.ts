@@ -18,8 +18,13 @@ export const chaosEnv = {
   brokers: required("KAFKA_BROKERS").split(","),
   dbPrefix: required("TEST_DB_PREFIX"),
   portBase: Number(required("TEST_PORT_BASE")),
-  /** scripts/kafka.sh's settings for the chaos broker, to restart it. */
-  kafka: { KAFKA_PORT: process.env.KAFKA_PORT ?? "", KAFKA_CONTROLLER_PORT: process.env.KAFKA_CONTROLLER_PORT ?? "", KAFKA_DIR: process.env.KAFKA_DIR ?? "" },
+  /** scripts/kafka.sh's settings for the chaos broker (or cluster: KAFKA_NODES), to restart it. */
+  kafka: {
+    KAFKA_PORT: process.env.KAFKA_PORT ?? "",
+    KAFKA_CONTROLLER_PORT: process.env.KAFKA_CONTROLLER_PORT ?? "",
+    KAFKA_DIR: process.env.KAFKA_DIR ?? "",
+    KAFKA_NODES: process.env.KAFKA_NODES ?? "1",
+  },
   seed: Number(process.env.CHAOS_SEED ?? Date.now() % 1_000_000),
   /** The name of the suite's own Postgres cluster (`chaos`), or "" when it runs on someone else's server. */
   postgresCluster: process.env.CHAOS_POSTGRES_CLUSTER ?? "",

@@ -26,9 +26,25 @@ export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T>
   }
 }
 
+/**
+ * kafkajs's fetchTopicOffsets, tried again for a while: right after a leader election on a
+ * cluster its metadata can lack a partition's leader for a moment, and it then fails with a
+ * TypeError of its own ("Cannot destructure property 'partitions' of 'high.pop(...)'").
+ */
+async function fetchTopicOffsets(admin: Admin, topic: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if (attempt >= 10) throw error;
+      await sleep(1000);
+    }
+  }
+}
+
 /** Per topic and partition: [low, high) offsets. */
 export async function topicOffsets(admin: Admin, topics: string[]) {
-  const offsets = await Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic)));
+  const offsets = await Promise.all(topics.map((topic) => fetchTopicOffsets(admin, topic)));
   return Object.fromEntries(
     topics.map((topic, i) => [topic, offsets[i]!.map((p) => ({ partition: p.partition, low: Number(p.low), high: Number(p.high) }))]),
   );

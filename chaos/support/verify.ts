@@ -43,6 +43,16 @@ const byKey = <T, K>(rows: T[], key: (row: T) => K) => {
 
 const sameMultiset = (a: string[], b: string[]) => [...a].sort().join(",") === [...b].sort().join(",");
 
+/** A verdict's counts, as the parts of the suite record them in their figures. */
+export const verdictFigures = (verdict: Verdict) => ({
+  ordersTerminal: verdict.terminal,
+  lost: verdict.lost.length,
+  duplicatedEffects: verdict.duplicated.length,
+  wrongOutcomes: verdict.wrong.length,
+  creditMismatches: verdict.creditMismatches.length,
+  bookkeepingProblems: verdict.processing.length,
+});
+
 export async function verifyOrders(orders: PlannedOrder[], users: Users, topicMessages?: TopicMessage[]): Promise<Verdict> {
   const lost: string[] = [];
   const duplicated: string[] = [];

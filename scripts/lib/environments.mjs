@@ -13,14 +13,29 @@ if (!Number.isInteger(shift) || shift < 0 || shift > 900) {
   process.exit(1);
 }
 
+/**
+ * Kafka of `nodes` nodes as scripts/kafka.sh runs it: node N's broker on 9092 + 2(N-1) and its
+ * controller one above (9092/9093, 9094/9095, 9096/9097), plus the command's offset and the shift.
+ */
+const kafkaOf = (name, offset, nodes) => {
+  const kafkaNodes = Array.from({ length: nodes }, (_, i) => ({ node: i + 1, port: 9092 + offset + shift + 2 * i, controllerPort: 9093 + offset + shift + 2 * i }));
+  return {
+    kafka: {
+      KAFKA_PORT: String(kafkaNodes[0].port),
+      KAFKA_CONTROLLER_PORT: String(kafkaNodes[0].controllerPort),
+      KAFKA_DIR: join(root, ".local", name === "start" ? "kafka" : `kafka-${name}`),
+      // Explicit, so a KAFKA_NODES left in the caller's shell cannot change a command's broker.
+      KAFKA_NODES: String(nodes),
+    },
+    kafkaNodes,
+    brokers: kafkaNodes.map((n) => `127.0.0.1:${n.port}`).join(","),
+  };
+};
+
 const environment = (name, offset, { portBase, dbPrefix }) => ({
   name,
-  kafka: {
-    KAFKA_PORT: String(9092 + offset + shift),
-    KAFKA_CONTROLLER_PORT: String(9093 + offset + shift),
-    KAFKA_DIR: join(root, ".local", name === "start" ? "kafka" : `kafka-${name}`),
-  },
-  brokers: `127.0.0.1:${9092 + offset + shift}`,
+  offset,
+  ...kafkaOf(name, offset, 1),
   postgresPort: 5433 + offset + shift,
   /** A service listens on portBase plus its port's last digits in the saga map (order 3001: portBase + 1). */
   portBase: portBase + shift,
@@ -34,6 +49,12 @@ export const environments = {
   bench: environment("bench", 40_000, { portBase: 6000, dbPrefix: "bench_" }),
   demo: environment("demo", 50_000, { portBase: 7000, dbPrefix: "demo_" }),
 };
+
+/**
+ * The same command on a Kafka cluster of `nodes` (three by default: one can fail), in the same
+ * KAFKA_DIR (the nodes live in its node-N subdirectories), KAFKA_BROKERS listing every node.
+ */
+export const clustered = (environment, nodes = 3) => ({ ...environment, ...kafkaOf(environment.name, environment.offset, nodes) });
 
 /** The port of `service` under `environment`, from the saga map's default port. */
 export const portIn = (environment, defaultPort) => environment.portBase + (defaultPort % 1000);

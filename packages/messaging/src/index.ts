@@ -13,3 +13,5 @@ export * from "./relay";
 export * from "./topics-admin";
 export * from "./migrations";
 export * from "./observe";
+export * from "./cluster-status";
+export * from "./quorum";
