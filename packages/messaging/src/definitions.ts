@@ -51,11 +51,6 @@ export const defaults = {
      */
     heartbeatIntervalMs: 3_000,
     /**
-     * Offsets are committed at most this often (offset-commits.ts): kafkajs would send one
-     * OffsetCommit per partition batch, i.e. one per message consumed when traffic is light.
-     */
-    offsetCommitIntervalMs: 1_000,
-    /**
      * A fetch returns as soon as there is a message; this is only how long an idle fetch waits
      * (long polling). At 50 ms four idle services and the broker kept a third of a core busy.
      */

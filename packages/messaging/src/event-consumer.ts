@@ -4,7 +4,6 @@ import { consumeBatch, inOneTransaction } from "./consume";
 import type { ConsumerDeps } from "./consumer-deps";
 import { defaults } from "./definitions";
 import { groupCommit } from "./group-commit";
-import { offsetCommits } from "./offset-commits";
 import type { SqlTransaction } from "./outbox";
 import { logRebalances } from "./rebalance";
 
@@ -18,7 +17,7 @@ export interface ConsumerOptions {
   /** This instance's name in the rebalance log lines (payment-2 now owns ...); the service's by default. */
   member?: string;
 }
-const { heartbeatIntervalMs, maxEventsPerChunk, maxEventsPerTransaction, offsetCommitIntervalMs, partitionsConsumedConcurrently } = defaults.consumer;
+const { heartbeatIntervalMs, maxEventsPerChunk, maxEventsPerTransaction, partitionsConsumedConcurrently } = defaults.consumer;
 
 /**
  * One consumer group per service. Partitions are consumed concurrently, messages within a
@@ -48,22 +47,12 @@ export async function startEventConsumer<Tx extends SqlTransaction>(
   // A new group starts at the beginning, so events published before it first joined are not skipped.
   await consumer.subscribe({ topics, fromBeginning: true });
   const commit = groupCommit(inOneTransaction(deps), maxEventsPerTransaction);
-  const offsets = offsetCommits(consumer, offsetCommitIntervalMs, deps.logger);
-  // What is done is committed before the partitions move, and forgotten where they moved away.
-  consumer.on(consumer.events.REBALANCING, () => void offsets.flush());
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => offsets.keepOnly(payload.memberAssignment));
   await consumer.run({
-    // Offsets are committed by `offsets` (at most once a second), not at the end of every batch.
-    autoCommit: false,
     eachBatchAutoResolve: false,
     // Every partition of a fetch at once: their batches meet in one group commit.
     partitionsConsumedConcurrently,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) => {
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary, pause }) => {
       const control = { heartbeat, shouldStop: () => !isRunning() || isStale() };
-      const done = (offset: string) => {
-        resolveOffset(offset);
-        offsets.done(batch.topic, batch.partition, offset);
-      };
       // kafkajs heartbeats only between batches. Under load a batch can wait on a busy CPU or
       // database longer than the session timeout; without these the broker drops the member, the
       // group rebalances, the batch is redelivered, and throughput collapses under overload.
@@ -82,24 +71,23 @@ export async function startEventConsumer<Tx extends SqlTransaction>(
           if (waiting >= 0) {
             // Done up to the one that waits; the partition rests, the others go on, and it is
             // fetched again from that message when it resumes.
-            if (waiting > 0) done(chunk[waiting - 1]!.offset);
+            if (waiting > 0) resolveOffset(chunk[waiting - 1]!.offset);
+            await commitOffsetsIfNecessary();
             const resume = pause();
             setTimeout(resume, defaults.consumer.lockedRowPauseMs).unref();
             break;
           }
-          done(chunk.at(-1)!.offset);
+          resolveOffset(chunk.at(-1)!.offset);
           await heartbeat();
+          await commitOffsetsIfNecessary();
         }
       } finally {
         clearInterval(keepAlive);
-        // Stopping: the group is left once this batch returns, and no commit is possible after.
-        if (!isRunning()) await offsets.flush();
       }
     },
   });
   return {
     async stop() {
-      await offsets.flush();
       await consumer.disconnect();
       await stopLoggingRebalances();
     },
