@@ -147,6 +147,8 @@ await kafka("start");
 const databaseUrls = await prepareDatabases(postgres.adminUrl).catch((error) => stopAll(error.message, 1));
 await step(process.execPath, [join(root, "packages/messaging/dist/create-topics.js")], { env: { ...process.env, KAFKA_BROKERS: environment.brokers } });
 
+// The coordinator asks each participant's first instance (see participantPortOf).
+const participantUrls = participants.map((p) => `${p}=http://127.0.0.1:${participantPortOf(p)}`).join(",");
 const children = instances.map(({ service, k, name, portOffset }) => {
   const child = spawn(process.execPath, [join(root, "services", service, "dist", "main.js")], {
     stdio: "inherit",
@@ -161,7 +163,7 @@ const children = instances.map(({ service, k, name, portOffset }) => {
       LOG_PRETTY: process.env.LOG_PRETTY ?? "1",
       TWO_PHASE_COMMIT_TOKEN: twoPhaseCommitToken,
       PARTICIPANT_PORT: String(participantPortOf(service, portOffset)),
-      PARTICIPANT_URLS: participants.map((p) => `${p}=http://127.0.0.1:${participantPortOf(p)}`).join(","),
+      PARTICIPANT_URLS: participantUrls,
       // A coordinator restarted under its name resumes its own two-phase commits at once.
       // Each order instance a coordinator of its own; another takes over its transactions once its lease has run out.
       COORDINATOR_ID: `order-${k}`,

@@ -15,19 +15,20 @@ export function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/** utime + stime of a process in seconds, or undefined once it is gone. */
-export function cpuSecondsOf(pid: number): number | undefined {
+/** The name and utime + stime in seconds of a /proc `stat` file (a process's or a thread's), or undefined once it is gone. */
+function readStat(path: string): { name: string; cpuSeconds: number } | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(path, "utf8");
     // Fields after the command name (which may contain spaces) start at field 3 (state).
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    return (utime + stime) / clockTicks();
+    return { name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / clockTicks() };
   } catch {
     return undefined;
   }
 }
+
+/** utime + stime of a process in seconds, or undefined once it is gone. */
+export const cpuSecondsOf = (pid: number): number | undefined => readStat(`/proc/${pid}/stat`)?.cpuSeconds;
 
 export interface Memory {
   rssMb: number;
@@ -82,14 +83,10 @@ export function threadCpuOf(pid: number): Record<string, number> {
     return out;
   }
   for (const tid of tids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).replace(/\d+/g, "N");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out[name] = (out[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / clockTicks();
-    } catch {
-      // the thread ended
-    }
+    const thread = readStat(`/proc/${pid}/task/${tid}/stat`);
+    if (!thread) continue; // the thread ended
+    const name = thread.name.replace(/\d+/g, "N");
+    out[name] = (out[name] ?? 0) + thread.cpuSeconds;
   }
   return out;
 }

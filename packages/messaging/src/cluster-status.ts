@@ -2,6 +2,7 @@ import { consumerGroupOf, sagaTopics, serviceNames, topicsFollowedBy } from "@sa
 import type { Kafka } from "kafkajs";
 import { createKafkaInspector, type GroupReport } from "./observe";
 import { describeQuorum, type QuorumStatus } from "./quorum";
+import { plural } from "./rebalance";
 
 // The cluster as the notes draw it (`pnpm kafka:status`): the brokers, the active controller,
 // each saga topic's partitions with their leader and replicas, each service's consumer group
@@ -31,13 +32,14 @@ export async function readClusterStatus(kafka: Kafka, brokers: string[], groups 
   await admin.connect();
   try {
     const cluster = await admin.describeCluster();
-    const { topics } = await admin.fetchTopicMetadata({ topics: sagaTopics() });
+    const order = sagaTopics();
+    const { topics } = await admin.fetchTopicMetadata({ topics: order });
     const inspector = await createKafkaInspector(kafka);
     const groupReports = await inspector.groups(groups).finally(() => inspector.close());
     return {
       brokers: cluster.brokers.map(({ nodeId, host, port }) => ({ nodeId, host, port })).sort((a, b) => a.nodeId - b.nodeId),
       quorum: await describeQuorum(brokers),
-      topics: [...topics].sort((a, b) => sagaTopics().indexOf(a.name) - sagaTopics().indexOf(b.name)).map(({ name, partitions }) => ({
+      topics: [...topics].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name)).map(({ name, partitions }) => ({
         topic: name,
         partitions: partitions
           .map(({ partitionId, leader, replicas, isr }) => ({ partition: partitionId, leader, replicas, isr }))
@@ -51,7 +53,6 @@ export async function readClusterStatus(kafka: Kafka, brokers: string[], groups 
 }
 
 const list = (ids: number[]) => (ids.length ? ids.join(",") : "none");
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 function partitionLine({ partition, leader, replicas, isr }: PartitionStatus): string {
   const notes = [

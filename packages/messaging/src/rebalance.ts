@@ -14,7 +14,8 @@ export interface Assignment {
   partitions: Record<string, number>;
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+/** "1 member", "3 members": the count and the word, for the log lines and the cluster status. */
+export const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 function ownedOf(topic: string, partitions: number[], total: number | undefined): string {
   const sorted = [...partitions].sort((a, b) => a - b);
