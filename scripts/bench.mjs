@@ -1,6 +1,6 @@
 // `pnpm bench`: what the outbox and four Kafka hops cost, against the floor this machine sets.
-// Builds, starts a Postgres cluster of its own (45433, .local/postgres-bench) with fresh `bench_`
-// databases and a fresh Kafka broker of its own (49092/49093, .local/kafka-bench), so `pnpm start`
+// Builds, starts a Postgres cluster of its own (17433, .local/postgres-bench) with fresh `bench_`
+// databases and a fresh Kafka broker of its own (21092/21093, .local/kafka-bench), so `pnpm start`
 // and the tests are left alone, creates the topics, runs the benchmark (bench/src/main.ts), and
 // always stops the broker and the cluster. BENCH_QUICK=1 (or --quick) is a
 // ~3 minute run; BENCH_SOAK_SECONDS sets the soak of the full run (300; 0 turns it off).

@@ -1,10 +1,10 @@
 // `pnpm test:chaos`: the reliability suite (chaos/*.chaos.spec.ts). Like `pnpm test`, but with a
-// broker of its own (39092/39093, .local/kafka-chaos, fresh each run), a Postgres cluster of its
-// own (35433, .local/postgres-chaos, fresh each run) and service ports 5001-5004, so it can kill,
+// broker of its own (29092/29093, .local/kafka-chaos, fresh each run), a Postgres cluster of its
+// own (25433, .local/postgres-chaos, fresh each run) and service ports 5001-5004, so it can kill,
 // restart and flood things without touching a running `pnpm start` (3001-3004) or `pnpm test`
 // (4001-4004, broker 19092), or any other Postgres on the machine.
 // Then its cluster part (chaos/cluster.chaos.spec.ts) on a Kafka cluster of three of its own
-// (39092/39094/39096, controllers one above each, .local/kafka-chaos/node-N) and a fresh Postgres
+// (29092/29094/29096, controllers one above each, .local/kafka-chaos/node-N) and a fresh Postgres
 // cluster again: CHAOS_CLUSTER=0 leaves it out, CHAOS_CLUSTER=only runs just it.
 // It prints its figures at the end and writes them to results/chaos-summary.json.
 // Extra arguments go to jest, e.g. `pnpm test:chaos -t poison`. CHAOS_SEED=<n> replays a run's plan.

@@ -2,7 +2,7 @@
 // commit prepared in every database, its coordinator killed before phase two: the in-doubt
 // transactions and their locks, a second order of the same user blocked while others go through,
 // the coordinator back and everything resolved; then the two sagas through the same fault.
-// Its own Postgres cluster (55433) and broker (59092), services on 7001-7004 (7011: a second
+// Its own Postgres cluster (19433) and broker (23092), services on 7001-7004 (7011: a second
 // order service); it prints the story as it happens and checks each claim it makes.
 import { join } from "node:path";
 import { environments } from "./lib/environments.mjs";

@@ -255,26 +255,11 @@ launch() {
   echo "kafka.sh: starting $NAME (pid $pid) on 127.0.0.1:$PORT, log $LOG"
 }
 
-# The brokers' ports lie in Linux's ephemeral range (32768-60999): a client socket of this
-# machine (another node reconnecting, above all) can hold one for a moment just as a node binds
-# it, and the node dies with "Address already in use". A moment's clash: it is launched again.
-# (Read back only to this script's last relaunch, so one clash is not counted twice.)
-bind_clash() { tail -n 200 "$LOG" 2>/dev/null | tac | sed '/^kafka.sh: launched again/q' | grep -q "failed to bind to .*Address already in use"; }
-
 # Waits until the current node answers a client; fails (with its log) if it died or took too long.
 await_ready() {
-  local started=$SECONDS pid relaunches=0
+  local started=$SECONDS pid
   pid="$(cat "$PID_FILE" 2>/dev/null || true)"
   until broker_ready; do
-    if ! process_alive "$pid" && bind_clash && (( relaunches < 3 )); then
-      relaunches=$((relaunches + 1))
-      echo "kafka.sh: ${LABEL}one of its ports was held by another socket for a moment (Address already in use); launching it again" >&2
-      echo "kafka.sh: launched again after a port clash" >>"$LOG"
-      sleep 1
-      launch 0
-      pid="$(cat "$PID_FILE")"
-      continue
-    fi
     if ! process_alive "$pid"; then
       tail -n 40 "$LOG" >&2 || true
       rm -f "$PID_FILE"

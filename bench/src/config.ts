@@ -64,7 +64,7 @@ export const settings = {
   /** BENCH_RESULTS_FILE: write the run's JSON there only (no bench-latest.*, no chart, no full report). */
   resultsFile: env.BENCH_RESULTS_FILE || undefined,
   dbPrefix: "bench_",
-  kafkaBrokers: env.BENCH_KAFKA_BROKERS ?? "127.0.0.1:49092",
+  kafkaBrokers: env.BENCH_KAFKA_BROKERS ?? "127.0.0.1:21092",
   kafkaDir: env.BENCH_KAFKA_DIR ?? join(root, ".local", "kafka-bench"),
   logDir: join(root, ".local", "bench-logs"),
   /** V8 CPU profiles of the services (BENCH_PROFILE=1); profiling slows them, so such a run's figures are not comparable. */

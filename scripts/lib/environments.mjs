@@ -42,12 +42,15 @@ const environment = (name, offset, { portBase, dbPrefix }) => ({
   dbPrefix,
 });
 
+// Every offset keeps its ports below 32768, where Linux's ephemeral ports begin: in that range a
+// client socket of this machine can hold a port just as a broker binds it (a broker's own
+// connection to its controller did, in CI). Kafka 9092-9097 and Postgres 5433 plus:
 export const environments = {
   start: environment("start", 0, { portBase: 3000, dbPrefix: "" }),
   test: environment("test", 10_000, { portBase: 4000, dbPrefix: "test_" }),
-  chaos: environment("chaos", 30_000, { portBase: 5000, dbPrefix: "chaos_" }),
-  bench: environment("bench", 40_000, { portBase: 6000, dbPrefix: "bench_" }),
-  demo: environment("demo", 50_000, { portBase: 7000, dbPrefix: "demo_" }),
+  bench: environment("bench", 12_000, { portBase: 6000, dbPrefix: "bench_" }),
+  demo: environment("demo", 14_000, { portBase: 7000, dbPrefix: "demo_" }),
+  chaos: environment("chaos", 20_000, { portBase: 5000, dbPrefix: "chaos_" }),
 };
 
 /**
